@@ -1,0 +1,68 @@
+"""The REST API under /api/v1/ (django-ninja): wiring only; each app keeps its own router."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from everychild.accounts.api import router as accounts_router
+from everychild.audit.api import router as audit_router
+from everychild.core.api_auth import BearerToken, Session
+from everychild.core.problems import problem
+from everychild.places.api import router as places_router
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="everychild API",
+    version="1.0.0",
+    urls_namespace="api",
+    auth=[BearerToken(), Session()],
+    docs_url="/docs",
+)
+api.add_router("/accounts", accounts_router, tags=["accounts"])
+api.add_router("/places", places_router, tags=["places"])
+api.add_router("/audit", audit_router, tags=["audit"])
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception):
+    return problem(401, "unauthenticated")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception):
+    return problem(403, "forbidden")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception):
+    return problem(404, "not-found")
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request: HttpRequest, exc: NinjaValidationError):
+    errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors]
+    return problem(422, "invalid", errors=errors)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return problem(422, "invalid", errors=errors)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):
+    kind = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+            405: "method-not-allowed", 409: "conflict"}.get(exc.status_code, "bad-request")
+    return problem(exc.status_code, kind)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception):
+    logger.exception("API error (request %s)", getattr(request, "request_id", ""))
+    return problem(500, "server-error")

@@ -1,0 +1,32 @@
+"""Error pages: translated, with the request id, and no internals. API paths get JSON."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from everychild.core.problems import problem
+
+KINDS = {400: "bad-request", 403: "forbidden", 404: "not-found", 500: "server-error"}
+
+
+def _error(request: HttpRequest, status: int) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem(status, KINDS[status])
+    return render(request, "error.html",
+                  {"status": status, "request_id": getattr(request, "request_id", "")},
+                  status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500)
