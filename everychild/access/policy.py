@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from everychild.accounts.models import Post, User
+from everychild.core.ids import parse_uuid
 from everychild.places.codes import prefix_range
 
 SESSION_POST_KEY = "everychild_post_id"
@@ -79,7 +80,7 @@ def actor_for(request: HttpRequest) -> Actor:
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     posts = active_posts(user)
-    chosen = request.session.get(SESSION_POST_KEY) if hasattr(request, "session") else None
+    chosen = parse_uuid(request.session.get(SESSION_POST_KEY)) if hasattr(request, "session") else None
     post = (posts.filter(pk=chosen).first() if chosen else None) or posts.first()
     actor = Actor(user=user, post=post)
     request._everychild_actor = actor  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from everychild.access.policy import SESSION_POST_KEY, Actor, active_posts, can
 from everychild.accounts.models import ApiToken, Post, User, hash_token
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
+from everychild.core.ids import parse_uuid
 
 TOKEN_PREFIX = "ecv1_"
 
@@ -61,7 +62,8 @@ def actor_for_token(raw: str) -> Actor | None:
 
 def choose_post(request: HttpRequest, post_id: str) -> Post:
     """Switch the acting post of a signed-in user to one of their own active posts."""
-    post = active_posts(request.user).filter(pk=post_id).first()
+    post_uuid = parse_uuid(post_id)
+    post = active_posts(request.user).filter(pk=post_uuid).first() if post_uuid else None
     if post is None:
         raise PermissionDenied(_("You do not have permission to do this here."))
     request.session[SESSION_POST_KEY] = str(post.pk)
