@@ -9,7 +9,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Pages a signed-in user without a second factor may still reach, to enrol or leave.
-ENROLMENT_PATHS = ("/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/i18n/", "/static/", "/healthz")
+ENROLMENT_PATHS = (
+    "/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/i18n/", "/static/",
+    "/healthz",
+)
 
 
 def needs_second_factor(user) -> bool:

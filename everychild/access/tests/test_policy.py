@@ -6,7 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from everychild.access.policy import (
-    ANONYMOUS, IDENTITY_FIELDS, can, in_jurisdiction, mask, require, visible,
+    ANONYMOUS,
+    IDENTITY_FIELDS,
+    can,
+    in_jurisdiction,
+    mask,
+    require,
+    visible,
 )
 from everychild.accounts.roles import ROLE_SEEDS, Capability
 from everychild.places.models import Division

@@ -6,7 +6,10 @@ from datetime import timedelta
 import pytest
 import time_machine
 from allauth.mfa.totp.internal.auth import (
-    TOTP, format_hotp_value, generate_totp_secret, hotp_value,
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
 )
 from django.conf import settings
 from django.test import override_settings
