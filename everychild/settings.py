@@ -22,11 +22,11 @@ PRODUCTION = ENV == "production"
 
 # Demo secrets are public by design; production refuses them (see _refuse_demo_secrets).
 DEMO_SECRET_KEY = "everychild-demo-secret-key-not-for-production-use-0000"
-DEMO_DATA_KEY = "ZXZlcnljaGlsZC1kZW1vLWRhdGEta2V5LW5vdC1zZWNyZXQ="
+DEMO_DATA_KEY = "everychild-demo-data-key-not-secret-000"
 DEMO_AUDIT_KEY = "everychild-demo-audit-hmac-key-not-secret"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
-# Fernet key (urlsafe base64, 32 bytes) for sensitive identifiers; kept apart from SECRET_KEY.
+# Key material (32+ characters) for encrypting sensitive identifiers; apart from SECRET_KEY.
 EVERYCHILD_DATA_KEY = os.environ.get("EVERYCHILD_DATA_KEY", DEMO_DATA_KEY)
 # HMAC key of the audit hash chains; held outside the database.
 EVERYCHILD_AUDIT_KEY = os.environ.get("EVERYCHILD_AUDIT_KEY", DEMO_AUDIT_KEY)
