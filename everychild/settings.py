@@ -28,6 +28,8 @@ DEMO_AUDIT_KEY = "everychild-demo-audit-hmac-key-not-secret"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 # Key material (32+ characters) for encrypting sensitive identifiers; apart from SECRET_KEY.
 EVERYCHILD_DATA_KEY = os.environ.get("EVERYCHILD_DATA_KEY", DEMO_DATA_KEY)
+# Earlier data keys, comma-separated, still accepted for decryption after a key rotation.
+EVERYCHILD_DATA_KEYS_OLD = [k for k in os.environ.get("EVERYCHILD_DATA_KEYS_OLD", "").split(",") if k]
 # HMAC key of the audit hash chains; held outside the database.
 EVERYCHILD_AUDIT_KEY = os.environ.get("EVERYCHILD_AUDIT_KEY", DEMO_AUDIT_KEY)
 
