@@ -54,3 +54,25 @@ def make_actor(db, demo_places):
         return actor_for_post(PostFactory(role_id=role, division_id=division, **kwargs))
 
     return make
+
+
+# In CI every run must really exercise the browser and Redis: count the passing tests that
+# carry those markers and fail the session when a required kind ran none.
+_passed_kinds: set[str] = set()
+REQUIRED_KINDS = ("browser", "redis")
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        _passed_kinds.update(k for k in REQUIRED_KINDS if k in report.keywords)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not REQUIRE_ALL or exitstatus != 0 or session.config.option.collectonly:
+        return
+    if session.config.args and any("::" in a or a.endswith(".py") for a in session.config.args):
+        return  # a partial run chosen by hand
+    missing = [k for k in REQUIRED_KINDS if k not in _passed_kinds]
+    if missing:
+        print(f"\nEVERYCHILD_REQUIRE_ALL: no passing {', '.join(missing)} test ran")
+        session.exitstatus = 1

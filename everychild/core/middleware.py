@@ -42,3 +42,23 @@ class LoginRequired(LoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RefusePersonalQueryParams:
+    """Personal data never travels in a URL: a query string naming an identity field is refused.
+
+    Searches by name, ID number or phone are POSTed; this makes a GET form that forgets it
+    fail loudly in development instead of leaking into logs, browser history and proxies.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from everychild.access.policy import IDENTITY_FIELDS
+
+        if IDENTITY_FIELDS.intersection(request.GET.keys()):
+            from everychild.core.errors import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)

@@ -93,3 +93,12 @@ def test_api_bad_input_is_a_problem_not_a_500(client, demo_places):
                          content_type="application/json", **auth)
     assert 400 <= garbage.status_code < 500
     assert garbage.json()["status"] == garbage.status_code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/?name=%E5%BC%A0%E4%B8%89", "/api/v1/accounts/me?id_number=1",
+                                  "/accounts/login/?phone=13800138000"])
+def test_personal_data_in_a_url_is_refused(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "13800138000" not in response.content.decode()
