@@ -29,6 +29,9 @@ AGENCY_FOR_ROLE = {
 }
 
 
+DEMO_NAMES = ("王丽", "李娜", "张伟", "刘洋", "陈静", "杨敏", "赵军", "黄磊", "周芳", "吴霞", "徐强")
+
+
 @dataclass(frozen=True)
 class DemoUser:
     username: str
@@ -85,7 +88,7 @@ def load_demo() -> list[DemoUser]:
                         kind=kind, name=name,
                     )
                 username = seed.code if seed.level == "nation" else f"{short}_{seed.code}"
-                user = _user(username, f"{seed.name_zh}（演示）")
+                user = _user(username, DEMO_NAMES[len(username) % len(DEMO_NAMES)])
                 Post.objects.get_or_create(
                     user=user, role_id=seed.code, division=place, defaults={"agency": agency}
                 )

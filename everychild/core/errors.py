@@ -12,7 +12,7 @@ def _error(request: HttpRequest, status: int) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem(status, KINDS[status])
     return render(request, "error.html",
-                  {"status": status, "request_id": getattr(request, "request_id", "")},
+                  {"error_status": status, "request_id": getattr(request, "request_id", "")},
                   status=status)
 
 
