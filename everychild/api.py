@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -45,7 +46,9 @@ def _not_found(request: HttpRequest, exc: Exception):
 
 @api.exception_handler(NinjaValidationError)
 def _invalid_request(request: HttpRequest, exc: NinjaValidationError):
-    errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors]
+    errors = [{"loc": list(e.get("loc", [])), "type": e.get("type", ""),
+               "msg": _("This field is required.") if e.get("type") == "missing"
+               else _("Enter a valid value.")} for e in exc.errors]
     return problem(422, "invalid", errors=errors)
 
 

@@ -102,3 +102,18 @@ def test_personal_data_in_a_url_is_refused(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "13800138000" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_api_validation_messages_are_translated(client, demo_places):
+    from everychild.accounts.services import issue_token
+    from everychild.tests.factories import PostFactory
+
+    post = PostFactory(role_id="civil_affairs_officer", division_id="610723000000")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(None, post.user)}"}
+    response = client.put("/api/v1/places/divisions/610723001212/urban-rural", data={},
+                          content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans", **auth)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["msg"] == "这个字段是必填项。"
+    assert body["title"] != "Some fields are not valid."
