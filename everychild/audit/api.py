@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -39,7 +40,7 @@ class EventQuery(Schema):
 
 
 @router.get("/events", response=responses({200: list[EventOut]}))
-def list_events(request: HttpRequest, q: Query[EventQuery]):
+def list_events(request: HttpRequest, q: Query[EventQuery]) -> list[dict[str, Any]]:
     """Audit events within the caller's jurisdiction, newest first (audited as a search)."""
     actor = api_actor(request)
     require(actor, Capability.AUDIT_VIEW)

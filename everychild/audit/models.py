@@ -1,5 +1,7 @@
 """The append-only audit log: one hash chain per county, each with its own head."""
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,29 +14,34 @@ class AppendOnlyError(RuntimeError):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    """Refuses every bulk change. Database triggers (migration 0002, ``guards.py``) refuse
+    whatever gets past Python, raw SQL included."""
+
+    def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("audit events are append-only")
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events are append-only")
 
-    def bulk_update(self, *args, **kwargs):
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         raise AppendOnlyError("audit events are append-only")
 
 
 class AppendOnly(models.Model):
+    """A row that is inserted once and never changed or removed."""
+
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("audit events are append-only")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events are append-only")
 
 

@@ -15,8 +15,9 @@ from everychild.audit.services import record_list
 class EventFilterForm(forms.Form):
     action = forms.CharField(label=_("action"), required=False, max_length=60)
     object_type = forms.CharField(label=_("object type"), required=False, max_length=60)
+    object_id = forms.CharField(label=_("object id"), required=False, max_length=64)
     division_prefix = forms.RegexField(label=_("division code prefix"), required=False,
-                                       regex=r"^\d{1,12}$")
+                                       regex=r"^[0-9]{1,12}$")
     since = forms.DateField(label=_("from"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("to"), required=False,
