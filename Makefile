@@ -36,11 +36,13 @@ test: setup
 	  *) echo "DATABASE_URL does not point at PostgreSQL: the PostgreSQL run is skipped" ;; \
 	esac
 
+REDIS_TEST_URL = $${REDIS_URL:-redis://127.0.0.1:6379/15}
+
 test-sqlite:
-	env -u DATABASE_URL EVERYCHILD_ENV=test $(BIN)/pytest
+	env -u DATABASE_URL EVERYCHILD_ENV=test REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
 
 test-postgres:
-	EVERYCHILD_ENV=test EVERYCHILD_EXPECT_DB=postgresql $(BIN)/pytest
+	EVERYCHILD_ENV=test EVERYCHILD_EXPECT_DB=postgresql REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
 
 divisions: setup
 	mkdir -p var/divisions
