@@ -37,11 +37,15 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def demo_places(db):
-    """The demo extract: Yang County and Longchuan County with every township and village."""
+    """The demo extract (Yang County and Longchuan County, every township and village) and the
+    seeded roles."""
     from everychild.accounts.demo import DEMO_DIVISIONS
+    from everychild.accounts.models import Role
+    from everychild.accounts.roles import seed_roles
     from everychild.places.importer import import_divisions
 
     import_divisions(DEMO_DIVISIONS)
+    seed_roles(Role)  # a transactional test elsewhere may have flushed the migration's rows
 
 
 @pytest.fixture

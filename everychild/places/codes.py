@@ -66,8 +66,10 @@ def prefix_range(jurisdiction_prefix: str) -> tuple[str, str]:
     All codes are 12 ASCII digits, so these bounds compare the same way in every collation
     and a ``BETWEEN`` on an indexed column is an index range scan on any database.
     """
-    if not jurisdiction_prefix.isdigit() and jurisdiction_prefix != "":
+    if jurisdiction_prefix and not (jurisdiction_prefix.isascii() and jurisdiction_prefix.isdigit()):
         raise ValueError("a jurisdiction prefix is digits only")
+    if len(jurisdiction_prefix) > CODE_LENGTH:
+        raise ValueError(f"a jurisdiction prefix has at most {CODE_LENGTH} digits")
     return (
         jurisdiction_prefix.ljust(CODE_LENGTH, "0"),
         jurisdiction_prefix.ljust(CODE_LENGTH, "9"),
@@ -80,7 +82,11 @@ def county_of(code: str) -> str:
 
 
 def township_kind(code: str) -> str:
-    """Type of a township from digits 7-9: street office, town, township or state-farm-type."""
+    """Type of a township from digits 7-9 of a 12-digit code (domain.md §6.2).
+
+    001-099 street office ("street"), 100-199 town ("town"), 200-399 township ("township"),
+    400-599 state-farm-type unit ("farm"); anything else, 000 included, is "other".
+    """
     block = int(code[6:9])
     if 1 <= block <= 99:
         return "street"

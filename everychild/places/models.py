@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from everychild.places.codes import Level, prefix, prefix_range
+from everychild.places.codes import LEVEL_LABELS, Level, prefix, prefix_range
 
 
 class UrbanRuralSource(models.TextChoices):
@@ -34,7 +34,7 @@ class DivisionQuerySet(models.QuerySet):
 class Division(models.Model):
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     level = models.PositiveSmallIntegerField(
-        _("level"), choices=[(level.value, level.label) for level in Level]
+        _("level"), choices=[(level.value, LEVEL_LABELS[level]) for level in Level]
     )
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(

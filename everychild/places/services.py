@@ -8,14 +8,22 @@ from django.utils.translation import gettext as _
 from everychild.access.policy import Actor, require
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
+from everychild.places.codes import Level
 from everychild.places.models import Division, UrbanRural, UrbanRuralSource
 from everychild.places.queries import get_division
 
 
 def set_urban_rural(actor: Actor, code: str, value: str, reason: str = "") -> Division:
-    """An officer sets a village's urban-rural classification (provenance: officer)."""
+    """An officer sets a village's urban-rural classification (provenance: officer).
+
+    ``value`` is a code of domain.md §6.3, or "" for unknown. Unknown division -> field error;
+    outside the actor's jurisdiction or without the capability -> PermissionDenied.
+    """
     division = get_division(code)
     require(actor, Capability.DIVISIONS_EDIT, division.code)
+    if division.level != Level.VILLAGE:
+        raise ValidationError({"urban_rural": _(
+            "Only villages and residents' committees carry an urban-rural classification.")})
     if value and value not in UrbanRural.values:
         raise ValidationError({"urban_rural": _("Not an urban-rural classification code.")})
     with transaction.atomic():

@@ -3,14 +3,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from everychild.access.policy import actor_for, can
+from everychild.access.policy import actor_for, can, require
 from everychild.accounts.roles import Capability
 from everychild.places import services
 from everychild.places.forms import UrbanRuralForm
+from everychild.places.models import Division
 from everychild.places.queries import ancestors, children_of, get_division
 
 
-def _division_or_404(code: str):
+def _division_or_404(code: str) -> Division:
     try:
         return get_division(code)
     except ValidationError:
@@ -32,6 +33,7 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
 def urban_rural_edit(request: HttpRequest, code: str) -> HttpResponse:
     division = _division_or_404(code)
     actor = actor_for(request)
+    require(actor, Capability.DIVISIONS_EDIT, division.code)  # before reading the form
     form = UrbanRuralForm(request.POST or None, initial={"urban_rural": division.urban_rural})
     if request.method == "POST" and form.is_valid():
         try:
@@ -40,10 +42,6 @@ def urban_rural_edit(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("division_detail", code=division.code)
         except ValidationError as exc:
             form.add_error(None, exc)
-    elif request.method == "GET":
-        from everychild.access.policy import require
-
-        require(actor, Capability.DIVISIONS_EDIT, division.code)
     return render(request, "places/urban_rural_form.html", {
         "division": division, "form": form, "suggestion": division.suggested_urban_rural(),
     })
