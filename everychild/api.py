@@ -14,6 +14,8 @@ from everychild.audit.api import router as audit_router
 from everychild.core.api_auth import BearerToken, Session
 from everychild.core.problems import problem
 from everychild.places.api import router as places_router
+from everychild.registry.api import router as registry_router
+from everychild.registry.services import DuplicateIdNumber
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,12 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/places", places_router, tags=["places"])
 api.add_router("/audit", audit_router, tags=["audit"])
+api.add_router("/children", registry_router, tags=["children"])
+
+
+@api.exception_handler(DuplicateIdNumber)
+def _duplicate(request: HttpRequest, exc: DuplicateIdNumber):
+    return problem(409, "duplicate", errors=exc.message_dict, existing_child_id=exc.existing_id)
 
 
 @api.exception_handler(AuthenticationError)

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "everychild.accounts",
     "everychild.access",
     "everychild.audit",
+    "everychild.rules",
+    "everychild.registry",
 ]
 
 MIDDLEWARE = [
@@ -280,4 +282,5 @@ EVERYCHILD_DIVISIONS_VERSION = "2023"
 EVERYCHILD_TICK_SECONDS = int(os.environ.get("EVERYCHILD_TICK_SECONDS", "120"))
 EVERYCHILD_TICK_JOBS = [
     "everychild.audit.services.checkpoint_heads",
+    "everychild.registry.jobs.reclassify_due",
 ]

@@ -16,6 +16,8 @@ def titles() -> dict[str, str]:
         "method-not-allowed": _("This method is not allowed here."),
         "invalid": _("Some fields are not valid."),
         "conflict": _("The record was changed by someone else; reload and try again."),
+        "confirm": _("Please confirm the warnings before saving."),
+        "duplicate": _("This child is already registered."),
         "server-error": _("Something went wrong on our side. The error has been recorded."),
     }
 

@@ -1,0 +1,204 @@
+"""/api/v1/children: the registry's services over HTTP (the same functions the pages call)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from everychild.access.policy import mask
+from everychild.core.api_auth import api_actor
+from everychild.core.schemas import Problem, responses
+from everychild.registry import queries, services
+from everychild.registry.models import Child
+
+router = Router()
+
+
+class SituationIn(Schema):
+    kind: str
+    since: date | None = None
+    until: date | None = None
+    cross_county: bool | None = None
+    destination_code: str = ""
+    contact_frequency: str = ""
+    court_declared: bool = False
+    police_report_accepted_on: date | None = None
+    disability_type: str = ""
+    disability_grade: int | None = None
+    evidence: str = ""
+
+
+class ParentIn(Schema):
+    role: str
+    name: str = ""
+    phone: str = ""
+    known: bool = True
+    situations: list[SituationIn] = []
+
+
+class CaregiverIn(Schema):
+    relationship: str
+    name: str = ""
+    age: int | None = None
+    health: str = ""
+    capacity: str = ""
+    phone: str = ""
+    primary: bool = False
+
+
+class HouseholdIn(Schema):
+    address: str = ""
+    minimum_allowance: bool = False
+    extreme_poverty_support: bool = False
+    assessed_poor: bool = False
+
+
+class ChildIn(Schema):
+    name: str
+    sex: str
+    date_of_birth: date
+    division_code: str
+    id_number: str = ""
+    ethnicity: str = "01"
+    former_names: str = ""
+    nickname: str = ""
+    hukou_type: str = "unknown"
+    hukou_division_code: str = ""
+    school_status: str = "unknown"
+    grade: str = ""
+    disability_type: str = ""
+    disability_grade: int | None = None
+    serious_illness: bool = False
+    illness_note: str = ""
+    both_parents_cannot_be_found: bool = False
+    guardianship_harm: bool = False
+    lives_alone: bool = False
+    left_unattended: bool = False
+
+
+class RegistrationIn(Schema):
+    child: ChildIn
+    household: HouseholdIn | None = None
+    parents: list[ParentIn] = []
+    caregivers: list[CaregiverIn] = []
+    confirmed: bool = False
+
+
+class CategoryOut(Schema):
+    category: str
+    rule_version: str
+    rule_source: str
+    reasons: list[str]
+    since: date
+
+
+class ChildOut(Schema):
+    id: str
+    division_code: str
+    name: str | None = None
+    sex: str
+    date_of_birth: date | None = None
+    age: int
+    ethnicity: str
+    hukou_type: str
+    school_status: str
+    has_id_number: bool
+    id_number_masked: str | None = None
+    categories: list[CategoryOut]
+    created_at: datetime
+
+
+class SearchIn(Schema):
+    category: str = ""
+    division_prefix: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    sex: str = ""
+    school_status: str = ""
+    has_id_number: bool | None = None
+    text: str = ""
+    id_number: str = ""
+    limit: int = 50
+    offset: int = 0
+
+
+class Page(Schema):
+    count: int | None = None
+    limit: int
+    offset: int
+    items: list[ChildOut]
+
+
+class ConfirmationOut(Problem):
+    warnings: list[str] = []
+    possible_duplicates: list[dict[str, str]] = []
+
+
+def child_out(actor, child: Child) -> dict[str, Any]:
+    from everychild.registry.idnumber import mask as mask_id
+
+    data = {
+        "id": str(child.pk), "division_code": child.division_code, "name": child.name,
+        "sex": child.sex, "date_of_birth": child.date_of_birth,
+        "age": services._age_on(child.date_of_birth, date.today()),
+        "ethnicity": child.ethnicity, "hukou_type": child.hukou_type,
+        "school_status": child.school_status, "has_id_number": bool(child.id_number_hash),
+        "id_number_masked": mask_id(child.id_number) if child.id_number else None,
+        "categories": [
+            {"category": c.category, "rule_version": c.rule_version, "rule_source": c.rule_source,
+             "reasons": c.reasons, "since": c.since}
+            for c in child.categories.all() if c.until is None
+        ],
+        "created_at": child.created_at,
+    }
+    return mask(actor, data)
+
+
+@router.post("/search", response=responses({200: Page}))
+def search_children(request: HttpRequest, payload: SearchIn):
+    """Children within the caller's jurisdiction. Filters travel in the body, never the URL."""
+    actor = api_actor(request)
+    limit = max(1, min(payload.limit, 200))
+    flt = queries.ChildFilter(**payload.dict(exclude={"limit", "offset"}))
+    rows = queries.search(actor, flt, limit=limit, offset=max(0, payload.offset))
+    return {"limit": limit, "offset": payload.offset, "items": [child_out(actor, c) for c in rows]}
+
+
+@router.get("/{child_id}", response=responses({200: ChildOut}))
+def get_child(request: HttpRequest, child_id: str):
+    """One child (the read is audited)."""
+    actor = api_actor(request)
+    try:
+        child = queries.get_child(actor, child_id)
+    except Child.DoesNotExist:
+        raise HttpError(404, "not found") from None
+    return child_out(actor, child)
+
+
+@router.post("", response=responses({201: ChildOut, 409: ConfirmationOut}))
+def register_child(request: HttpRequest, payload: RegistrationIn):
+    """Register a child with household, parents and caregivers; returns the derived categories.
+
+    Warnings (ID cross-checks, possible duplicates) answer 409 until re-sent with
+    ``confirmed: true``."""
+    from ninja import Status
+
+    from everychild.core.problems import problem
+
+    actor = api_actor(request)
+    registration = services.Registration(
+        input=services.ChildInput(**payload.child.dict()),
+        household=services.HouseholdInput(**payload.household.dict()) if payload.household else None,
+        parents=[services.ParentInput(**{**p.dict(), "situations": [
+            services.SituationInput(**s.dict()) for s in p.situations]}) for p in payload.parents],
+        caregivers=[services.CaregiverInput(**c.dict()) for c in payload.caregivers],
+    )
+    try:
+        child = services.register_child(actor, registration, confirmed=payload.confirmed)
+    except services.NeedsConfirmation as exc:
+        return problem(409, "confirm", warnings=exc.warnings,
+                       possible_duplicates=[{"child_id": d.child_id, "reason": d.reason}
+                                            for d in exc.duplicates])
+    return Status(201, child_out(actor, child))

@@ -1,0 +1,55 @@
+"""Periodic registry work for ``everychild tick``: idempotent, a second run changes nothing."""
+
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
+
+from everychild.places.codes import prefix_range
+from everychild.places.models import Division
+from everychild.registry.classify import classify, rules_key
+from everychild.registry.models import Child, ChildCategory
+from everychild.rules import CATALOGUE, Catalogue
+
+BATCH = 500
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _aged_out(today: date, catalogue: Catalogue) -> Q:
+    """Children still in a category whose age limit they have reached."""
+    limits: dict[str, int] = {}
+    for rule in catalogue:
+        limits[rule.code] = min(limits.get(rule.code, rule.age_limit), rule.age_limit)
+    q = Q(pk__in=[])
+    for code, limit in limits.items():
+        rows = ChildCategory.objects.filter(
+            category=code, until=None, child__date_of_birth__lte=_years_before(today, limit))
+        q |= Q(pk__in=rows.values("child_id"))
+    return q
+
+
+def _stale_rules(today: date, catalogue: Catalogue) -> Q:
+    """Children classified under rule versions other than those now in force in their province."""
+    q = Q(pk__in=[])
+    for province in Division.objects.filter(level=1).values_list("code", flat=True):
+        key = rules_key(province[:2], today, catalogue)
+        q |= Q(division_code__range=prefix_range(province[:2])) & ~Q(rules_key=key)
+    return q
+
+
+def reclassify_due(today: date | None = None, catalogue: Catalogue | None = None) -> int:
+    """Re-evaluate children who reached an age limit or whose rules changed; return how many."""
+    today = today or timezone.localdate()
+    catalogue = catalogue or CATALOGUE
+    due = Child.objects.filter(_aged_out(today, catalogue) | _stale_rules(today, catalogue))
+    done = 0
+    for child in due.prefetch_related("parents__situations").iterator(chunk_size=BATCH):
+        classify(child, today=today, catalogue=catalogue)
+        done += 1
+    return done

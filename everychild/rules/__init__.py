@@ -1,0 +1,69 @@
+"""Classification of vulnerable children: pure, versioned, explainable rules with their sources.
+
+No models and no database: the registry maps its records onto :mod:`facts` and stores the findings
+(``Finding.as_dict()``) with the rule version and the reasons. Public API::
+
+    from everychild.rules import ChildFacts, ParentFacts, ParentSituation, ParentSituationKind, evaluate
+
+    facts = ChildFacts(
+        date_of_birth=date(2015, 3, 1), province_code="61", hukou_type="rural",
+        father=ParentFacts((ParentSituation("migrant_worker", since=date(2024, 1, 5), cross_county=True),)),
+        mother=ParentFacts((ParentSituation("migrant_worker", since=date(2023, 9, 1), cross_county=True),)),
+    )
+    for finding in evaluate(facts, on=date(2025, 1, 1)):        # province: facts.province_code
+        finding.rule_code, finding.rule_version, finding.in_category, finding.sentences()
+
+Facts (:mod:`.facts`): ``ChildFacts``, ``ParentFacts(situations, known)``, ``ParentSituation(kind, since,
+until, cross_county, disability_grade, disability_type, police_report_accepted_on, death_kind)``,
+``ParentSituationKind`` (12 values), ``DeathKind``, ``DisabilityType``, ``HukouType``.
+
+Rules (:mod:`.catalogue`): ``Rule`` (code, version, kind, sources, province, effective_from, age_limit,
+params, configuration), ``rules_for(province_code, on)``, ``CATALOGUE`` (``rule_for``, ``versions``,
+``with_rules`` for a version bump). Codes: ``left_behind`` (2016.1 rural hukou required; 2024.1 current,
+6+ months across a county boundary), ``left_behind_rural``, ``left_behind_urban`` (subcategories),
+``difficult_economic``, ``difficult_disability``, ``difficult_guardianship``, ``de_facto_unsupported``
+(2019.1, 2020.1, Guangdong 2019.1-44 and 2020.1-44), ``orphan``; alerts ``alert_living_alone`` and
+``alert_left_unattended``; indicator ``census_affected_by_migration`` (census definition, never a
+category).
+
+Evaluation (:mod:`.evaluate`): ``evaluate(facts, on, province_code=None) -> list[Finding]``,
+``census_indicator(facts, on)``, ``categories(findings)``, ``alerts(findings)``,
+``categories_changed(old, new) -> list[CategoryChange]`` (events to record), ``stale_rules(stored,
+province_code, on)`` and ``affected_by(rule, children, on)`` (who to re-evaluate after a version bump).
+
+Findings (:mod:`.findings`): ``Finding(rule_code, rule_version, kind, in_category, reasons,
+rule_province)``; each ``Reason`` is one translatable sentence citing the source
+(``str(reason)`` renders it in the active language).
+"""
+
+from .catalogue import CATALOGUE, Catalogue, rules_for
+from .evaluate import (
+    CategoryChange,
+    FindingLike,
+    affected_by,
+    alerts,
+    apply_rule,
+    categories,
+    categories_changed,
+    census_indicator,
+    evaluate,
+    stale_rules,
+)
+from .facts import (
+    ChildFacts,
+    DeathKind,
+    DisabilityType,
+    HukouType,
+    ParentFacts,
+    ParentSituation,
+    ParentSituationKind,
+)
+from .findings import Finding, Reason, RuleKind
+from .rule import Rule, Source
+
+__all__ = [
+    "CATALOGUE", "Catalogue", "CategoryChange", "ChildFacts", "DeathKind", "DisabilityType", "Finding",
+    "FindingLike", "HukouType", "ParentFacts", "ParentSituation", "ParentSituationKind", "Reason", "Rule",
+    "RuleKind", "Source", "affected_by", "alerts", "apply_rule", "categories", "categories_changed",
+    "census_indicator", "evaluate", "rules_for", "stale_rules",
+]
