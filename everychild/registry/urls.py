@@ -1,0 +1,3 @@
+"""Registry pages (children: list, search, register, profile)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Registry bulk pages (import templates, imports with correction files, exports)."""
+
+urlpatterns: list = []
