@@ -11,6 +11,7 @@ from everychild.access.policy import mask
 from everychild.core.api_auth import api_actor
 from everychild.core.schemas import Problem, responses
 from everychild.registry import queries, services
+from everychild.registry.classify import sentences
 from everychild.registry.models import Child
 
 router = Router()
@@ -148,7 +149,7 @@ def child_out(actor, child: Child) -> dict[str, Any]:
         "id_number_masked": mask_id(child.id_number) if child.id_number else None,
         "categories": [
             {"category": c.category, "rule_version": c.rule_version, "rule_source": c.rule_source,
-             "reasons": c.reasons, "since": c.since}
+             "reasons": sentences(c.reasons), "since": c.since}
             for c in child.categories.all() if c.until is None
         ],
         "created_at": child.created_at,

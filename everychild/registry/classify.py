@@ -17,6 +17,7 @@ from everychild.rules import (
     Finding,
     ParentFacts,
     ParentSituation,
+    Reason,
     RuleKind,
     categories_changed,
     evaluate,
@@ -152,3 +153,8 @@ def _record_change(child: Child, change, today: date, actor: Actor | None) -> No
         summary=change.rule_code, actor=actor.user if actor else None,
         detail={"category": change.rule_code, "reasons": reasons, "on": today.isoformat(),
                 "old_version": change.old_version, "new_version": change.new_version})
+
+
+def sentences(reasons: list[dict]) -> list[str]:
+    """Stored reasons in words, in the active language."""
+    return [Reason.from_dict(r).render() for r in reasons]
