@@ -86,7 +86,7 @@ def children(actor: Actor, flt: ChildFilter, today: date | None = None) -> Query
         keys = names.query_keys(flt.text)
         match = Q()
         for key in keys:
-            match |= _key_range(key) if key.isascii() else Q(key=key)
+            match |= _key_range(key)
         qs = qs.filter(pk__in=NameKey.objects.filter(match).values("child_id"))
     return qs.order_by("-created_at")
 

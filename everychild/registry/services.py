@@ -14,6 +14,7 @@ from everychild.access.policy import Actor, can, require
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
 from everychild.places.codes import Level
+from everychild.places.models import Division
 from everychild.places.queries import get_division
 from everychild.registry import idnumber, names
 from everychild.registry.classify import classify
@@ -154,6 +155,10 @@ def _village(code: str, field_name: str = "division_code") -> str:
     return division.code
 
 
+def _known_county(code: str) -> bool:
+    return Division.objects.filter(pk=code.ljust(12, "0")).exists()
+
+
 def _validate(data: ChildInput, today: date) -> tuple[list[str], str]:
     """Field errors raise; warnings are returned with the normalised ID number."""
     errors: dict[str, str] = {}
@@ -175,7 +180,7 @@ def _validate(data: ChildInput, today: date) -> tuple[list[str], str]:
     number = ""
     if data.id_number.strip():
         try:
-            parsed = idnumber.parse(data.id_number, today=today)
+            parsed = idnumber.parse(data.id_number, today=today, known_region=_known_county)
         except idnumber.IdNumberError as exc:
             errors["id_number"] = str(exc)
         else:
