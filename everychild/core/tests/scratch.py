@@ -54,7 +54,7 @@ def _build_site(base: Path) -> Path:
     site = base / "site"
     site.mkdir()
     everychild(site, "migrate", "--noinput", "-v0")
-    everychild(site, "load-demo")
+    everychild(site, "load-demo", "--children", "100")
     vendored = subprocess.run(
         [*EVERYCHILD, "vendor-assets"], env=scratch_env(site), capture_output=True, text=True,
         timeout=60,
