@@ -5,6 +5,7 @@ import hashlib
 from datetime import date
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from everychild.access.policy import Actor
@@ -107,6 +108,7 @@ def classify(
     """
     today = today or timezone.localdate()
     catalogue = catalogue or CATALOGUE
+    prefetch_related_objects([child], "parents__situations")
     findings = evaluate(facts_for(child), on=today, catalogue=catalogue)
     stored = [f for f in findings if f.kind in STORED_KINDS]
     with transaction.atomic():
