@@ -108,6 +108,7 @@ def classify(
     """
     today = today or timezone.localdate()
     catalogue = catalogue or CATALOGUE
+    getattr(child, "_prefetched_objects_cache", {}).pop("parents", None)  # read the facts afresh
     prefetch_related_objects([child], "parents__situations")
     findings = evaluate(facts_for(child), on=today, catalogue=catalogue)
     stored = [f for f in findings if f.kind in STORED_KINDS]
