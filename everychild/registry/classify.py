@@ -9,6 +9,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from everychild.access.policy import Actor
+from everychild.audit.services import record
 from everychild.places.models import Division
 from everychild.registry.models import Child, ChildCategory, ChildEvent, HukouType
 from everychild.rules import (
@@ -115,8 +116,14 @@ def classify(
     with transaction.atomic():
         current = {c.category: c for c in child.categories.select_for_update().filter(until=None)}
         old = [Finding.from_dict(f) for f in child.findings]
-        for change in categories_changed(old, stored):
+        changes = categories_changed(old, stored)
+        for change in changes:
             _record_change(child, change, today, actor)
+        if changes:
+            record(actor, "child.classify", division_code=child.division_code,
+                   object_type="child", object_id=child.pk,
+                   detail={"entered": [c.rule_code for c in changes if c.entered],
+                           "left": [c.rule_code for c in changes if not c.entered]})
         for finding in stored:
             row = current.get(finding.rule_code)
             if not finding.in_category:

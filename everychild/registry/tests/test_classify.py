@@ -69,3 +69,14 @@ def test_a_rule_version_bump_reevaluates_exactly_the_affected_children(director,
     assert ChildCategory.objects.get(child=there, category="left_behind").rule_version == \
         current.version
     assert reclassify_due(today=date(2025, 6, 10), catalogue=catalogue) == 0
+
+
+@pytest.mark.django_db
+def test_reclassification_by_the_tick_is_audited(director):
+    from everychild.audit.models import AuditEvent
+
+    child = register_child(director, left_behind(born=date(2009, 6, 2)), today=TODAY)
+    reclassify_due(today=date(2025, 6, 2))
+    event = AuditEvent.objects.get(action="child.classify", object_id=str(child.pk),
+                                   actor_id=None)
+    assert "left_behind" in event.detail["left"]
