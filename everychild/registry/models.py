@@ -312,3 +312,6 @@ class ChildEvent(ChildScoped):
 
     class Meta:
         indexes = [models.Index(fields=["child", "at"], name="childevent_child_at")]
+
+
+from everychild.registry.models_bulk import *  # noqa

@@ -49,7 +49,7 @@ def test_the_tick_task_runs_on_the_database_worker():
     run_worker()
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL, result.errors
-    assert result.return_value == {"checkpoint_heads": "1"}
+    assert result.return_value["checkpoint_heads"] == "1"
     assert Checkpoint.objects.filter(chain="610723").count() == 1
     assert len(result.worker_ids) == 1
 

@@ -32,22 +32,22 @@ def test_a_second_tick_changes_nothing():
     record(None, "test.tick", division_code="610723001212")
     record(None, "test.tick", division_code="533124101201")
 
-    assert tick() == "checkpoint_heads: 2\n"
+    assert "checkpoint_heads: 2" in tick().splitlines()
     after_first = counts()
     assert after_first == (2, 2, 2)
-    assert tick() == "checkpoint_heads: 0\n"
+    assert "checkpoint_heads: 0" in tick().splitlines()
     assert counts() == after_first
 
     record(None, "test.tick", division_code="610723001212")  # one head moves
-    assert tick() == "checkpoint_heads: 1\n"
+    assert "checkpoint_heads: 1" in tick().splitlines()
     assert list(Checkpoint.objects.filter(chain="610723").order_by("seq")
                 .values_list("seq", flat=True)) == [1, 2]
-    assert tick() == "checkpoint_heads: 0\n"
+    assert "checkpoint_heads: 0" in tick().splitlines()
 
 
 @pytest.mark.django_db
 def test_a_tick_on_an_empty_database_does_nothing():
-    assert run_tick() == {"checkpoint_heads": 0}
+    assert run_tick()["checkpoint_heads"] == 0
     assert counts() == (0, 0, 0)
 
 
@@ -73,6 +73,6 @@ def test_a_tick_skips_while_another_holds_the_postgresql_lock():
         assert Checkpoint.objects.count() == 0
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
-        assert tick() == "checkpoint_heads: 1\n"
+        assert "checkpoint_heads: 1" in tick().splitlines()
     finally:
         other.close()
