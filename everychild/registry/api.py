@@ -143,7 +143,7 @@ def child_out(actor, child: Child) -> dict[str, Any]:
     data = {
         "id": str(child.pk), "division_code": child.division_code, "name": child.name,
         "sex": child.sex, "date_of_birth": child.date_of_birth,
-        "age": services._age_on(child.date_of_birth, date.today()),
+        "age": services.age_on(child.date_of_birth, date.today()),
         "ethnicity": child.ethnicity, "hukou_type": child.hukou_type,
         "school_status": child.school_status, "has_id_number": bool(child.id_number_hash),
         "id_number_masked": mask_id(child.id_number) if child.id_number else None,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from everychild.access.policy import Actor, can, require
 from everychild.accounts.roles import Capability
@@ -140,7 +141,8 @@ class DuplicateIdNumber(ValidationError):
         self.existing_id = existing_id
 
 
-def _age_on(born: date, day: date) -> int:
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on ``day``."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
@@ -168,7 +170,7 @@ def _validate(data: ChildInput, today: date) -> tuple[list[str], str]:
         errors["sex"] = _("Choose the child's sex.")
     if data.date_of_birth > today:
         errors["date_of_birth"] = _("The date of birth is in the future.")
-    elif _age_on(data.date_of_birth, today) >= ADULT_AGE:
+    elif age_on(data.date_of_birth, today) >= ADULT_AGE:
         errors["date_of_birth"] = _("This person is already 18: the registry holds children.")
     if data.hukou_division_code:
         try:
@@ -213,7 +215,7 @@ def _request_from_holder(actor: Actor, existing: Child) -> None:
            detail={"from_division": actor.post.division_id if actor.post else ""})
     ChildEvent.objects.create(
         child=existing, division_code=existing.division_code, kind="duplicate_request",
-        summary=_("Another office tried to register a child with this ID number."),
+        summary=gettext_noop("Another office tried to register a child with this ID number."),
         detail={"from_division": actor.post.division_id if actor.post else ""},
         actor=actor.user)
 
@@ -272,7 +274,7 @@ def register_child(
                object_id=child.pk, detail={"warnings_confirmed": warnings,
                                            "duplicates_dismissed": [d.child_id for d in duplicates]})
         ChildEvent.objects.create(child=child, division_code=child.division_code,
-                                  kind="registered", summary=_("Registered."), actor=actor.user)
+                                  kind="registered", summary=gettext_noop("Registered."), actor=actor.user)
         classify(child, today=today, actor=actor)
     return child
 
@@ -293,8 +295,18 @@ def _validate_parent(parent: ParentInput) -> None:
                     "code": situation.destination_code[:12]}}) from None
 
 
+def _derive_cross_county(registration: Registration) -> None:
+    """A destination outside the child's county means work across a county boundary."""
+    county = registration.input.division_code[:6]
+    for parent in registration.parents:
+        for situation in parent.situations:
+            if situation.cross_county is None and situation.destination_code:
+                situation.cross_county = situation.destination_code[:6] != county
+
+
 def _save_child(actor: Actor, registration: Registration, number: str) -> Child:
     data = registration.input
+    _derive_cross_county(registration)
     household = None
     if registration.household is not None:
         h = registration.household

@@ -181,3 +181,16 @@ def test_search_by_name_pinyin_initials_and_id_number(director):
     event = AuditEvent.objects.filter(action="child.search").last()
     assert event.detail["ids"] == [str(child.pk)]
     assert number not in str(event.detail) and "zhang" not in str(event.detail)
+
+
+@pytest.mark.django_db
+def test_destination_outside_the_county_means_cross_county(director):
+    from everychild.registry.models import ParentSituation
+
+    registration = left_behind()
+    for parent in registration.parents:
+        parent.situations[0].cross_county = None  # 533124 is another county than 610723
+    child = register_child(director, registration, today=TODAY)
+    assert set(ParentSituation.objects.filter(child=child).values_list("cross_county", flat=True)) \
+        == {True}
+    assert ChildCategory.objects.filter(child=child, category="left_behind", until=None).exists()
