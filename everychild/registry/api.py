@@ -203,3 +203,152 @@ def register_child(request: HttpRequest, payload: RegistrationIn):
                        possible_duplicates=[{"child_id": d.child_id, "reason": d.reason}
                                             for d in exc.duplicates])
     return Status(201, child_out(actor, child))
+
+
+# --- changing a child's record (everychild.registry.updates) -----------------------------------
+
+
+class ChildPatch(Schema):
+    """The facts to change; only the fields sent are changed. Moving village is a transfer."""
+
+    name: str | None = None
+    former_names: str | None = None
+    nickname: str | None = None
+    ethnicity: str | None = None
+    id_number: str | None = None
+    hukou_type: str | None = None
+    hukou_division_code: str | None = None
+    school_status: str | None = None
+    grade: str | None = None
+    disability_type: str | None = None
+    disability_grade: int | None = None
+    serious_illness: bool | None = None
+    illness_note: str | None = None
+    guardianship_harm: bool | None = None
+    lives_alone: bool | None = None
+    left_unattended: bool | None = None
+    both_parents_cannot_be_found: bool | None = None
+    minimum_allowance: bool | None = None
+    extreme_poverty_support: bool | None = None
+    assessed_poor: bool | None = None
+    confirmed: bool = False
+
+
+class SituationOut(Schema):
+    id: str
+    role: str
+    kind: str
+    since: date | None = None
+    until: date | None = None
+
+
+class EndIn(Schema):
+    until: date
+
+
+class ConsentIn(Schema):
+    purpose: str
+    given_by: str
+    giver_name: str = ""
+    given_on: date
+    scope: str = ""
+    method: str = ""
+    retention: str = ""
+    refused: bool = False
+
+
+class WithdrawIn(Schema):
+    withdrawn_on: date
+
+
+class ConsentOut(Schema):
+    id: str
+    child_id: str
+    purpose: str
+    given_by: str
+    refused: bool
+    given_on: date
+    withdrawn_on: date | None = None
+    in_force: bool
+
+
+def _situation_out(row) -> dict[str, Any]:
+    return {"id": str(row.pk), "role": row.parent.role, "kind": row.kind, "since": row.since,
+            "until": row.until}
+
+
+def _consent_out(consent) -> dict[str, Any]:
+    from everychild.registry.updates import consent_in_force
+
+    return {"id": str(consent.pk), "child_id": str(consent.child_id), "purpose": consent.purpose,
+            "given_by": consent.given_by, "refused": consent.refused, "given_on": consent.given_on,
+            "withdrawn_on": consent.withdrawn_on,
+            "in_force": consent_in_force(consent.child, consent.purpose)}
+
+
+def _not_found(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except Child.DoesNotExist:
+        raise HttpError(404, "not found") from None
+
+
+@router.patch("/{child_id}", response=responses({200: ChildOut, 409: ConfirmationOut}))
+def update_child(request: HttpRequest, child_id: str, payload: ChildPatch):
+    """Change a child's facts (only the fields sent); the categories are re-evaluated.
+
+    A new ID number whose date of birth or sex differ from the record answers 409 until re-sent
+    with ``confirmed: true``."""
+    from everychild.core.problems import problem
+    from everychild.registry import updates
+
+    actor = api_actor(request)
+    changes = payload.dict(exclude_unset=True, exclude={"confirmed"})
+    try:
+        child = _not_found(updates.update_child, actor, child_id, changes, confirmed=payload.confirmed)
+    except services.NeedsConfirmation as exc:
+        return problem(409, "confirm", warnings=exc.warnings, possible_duplicates=[])
+    return child_out(actor, child)
+
+
+@router.post("/{child_id}/parents/{role}/situations", response=responses({201: SituationOut}))
+def add_parent_situation(request: HttpRequest, child_id: str, role: str, payload: SituationIn):
+    """Record a father's or mother's situation; the categories are re-evaluated."""
+    from ninja import Status
+
+    from everychild.registry import updates
+
+    actor = api_actor(request)
+    row = _not_found(updates.add_parent_situation, actor, child_id, role,
+                     services.SituationInput(**payload.dict()))
+    return Status(201, _situation_out(row))
+
+
+@router.post("/situations/{situation_id}/end", response=responses({200: SituationOut}))
+def end_parent_situation(request: HttpRequest, situation_id: str, payload: EndIn):
+    """End a parent's situation on a day; the categories are re-evaluated."""
+    from everychild.registry import updates
+
+    actor = api_actor(request)
+    return _situation_out(_not_found(updates.end_parent_situation, actor, situation_id, payload.until))
+
+
+@router.post("/{child_id}/consents", response=responses({201: ConsentOut}))
+def record_consent(request: HttpRequest, child_id: str, payload: ConsentIn):
+    """Record a consent given or refused, for a purpose that needs one (not statutory duties)."""
+    from ninja import Status
+
+    from everychild.registry import updates
+
+    actor = api_actor(request)
+    consent = _not_found(updates.record_consent, actor, child_id, **payload.dict())
+    return Status(201, _consent_out(consent))
+
+
+@router.post("/consents/{consent_id}/withdraw", response=responses({200: ConsentOut}))
+def withdraw_consent(request: HttpRequest, consent_id: str, payload: WithdrawIn):
+    """Withdraw a consent from a day."""
+    from everychild.registry import updates
+
+    actor = api_actor(request)
+    return _consent_out(_not_found(updates.withdraw_consent, actor, consent_id, payload.withdrawn_on))

@@ -532,3 +532,127 @@ class PrimaryCaregiverForm(CaregiverForm):
 class SecondCaregiverForm(CaregiverForm):
     prefix = "cg2"
     title = _("Another caregiver")
+
+
+# --- changing a child's record (everychild.registry.updates) -----------------------------------
+
+
+class ChildEditForm(Form):
+    """The child's facts, on one page; the service decides what changed."""
+
+    prefix = "edit"
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    former_names = forms.CharField(label=_("Former names"), max_length=200, required=False,
+                                   help_text=_("Separate several with commas."))
+    nickname = forms.CharField(label=_("Nickname (小名)"), max_length=50, required=False)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=Ethnicity.choices)
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=30, required=False)
+    hukou_type = forms.ChoiceField(label=_("Hukou"), choices=HukouType.choices)
+    hukou_division_code = forms.CharField(label=_("Hukou place (division code)"), max_length=12,
+                                          required=False)
+    school_status = forms.ChoiceField(label=_("School"), choices=SchoolStatus.choices)
+    grade = forms.CharField(label=_("Grade"), max_length=20, required=False)
+    disability_type = forms.ChoiceField(label=_("Disability"), required=False,
+                                        choices=[("", _("none"))] + list(DisabilityType.choices))
+    disability_grade = forms.TypedChoiceField(label=_("Disability grade (certificate)"),
+                                              choices=GRADES, coerce=int, empty_value=None,
+                                              required=False)
+    serious_illness = forms.BooleanField(label=_("Serious illness"), required=False)
+    illness_note = forms.CharField(label=_("Illness"), max_length=200, required=False)
+    lives_alone = forms.BooleanField(label=_("Lives alone"), required=False)
+    left_unattended = forms.BooleanField(label=_("Left unattended"), required=False)
+    guardianship_harm = forms.BooleanField(
+        label=_("Harmed or threatened through absent or improper guardianship"), required=False)
+    both_parents_cannot_be_found = forms.BooleanField(
+        label=_("The birth parents cannot be found"), required=False)
+    minimum_allowance = forms.BooleanField(label=_("Receives minimum living allowance (低保)"),
+                                           required=False)
+    extreme_poverty_support = forms.BooleanField(label=_("Receives extreme-poverty support (特困)"),
+                                                 required=False)
+    assessed_poor = forms.BooleanField(label=_("Otherwise assessed as poor"), required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    HOUSEHOLD = ("minimum_allowance", "extreme_poverty_support", "assessed_poor")
+
+    def __init__(self, *args, child, **kwargs):
+        initial = {name: getattr(child, name) for name in self.base_fields
+                   if name not in self.HOUSEHOLD and name != "confirmed"}
+        household = child.household
+        initial.update({name: bool(household and getattr(household, name)) for name in self.HOUSEHOLD})
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+
+    def changes(self) -> dict:
+        d = self.cleaned_data
+        return {name: (d[name].strip() if isinstance(d[name], str) else d[name])
+                for name in self.fields if name != "confirmed"}
+
+
+class SituationForm(ParentForm):
+    """One situation of a parent, added to a registered child's record."""
+
+    prefix = "situation"
+    role = "situation"
+
+    parent_role = forms.ChoiceField(label=_("Parent"), choices=[("father", _("Father")),
+                                                                 ("mother", _("Mother"))],
+                                    widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "phone", "not_identified"):
+            del self.fields[name]
+        self.fields["kind"].required = True
+        self.fields["kind"].choices = list(SituationKind.choices)
+
+    def is_empty(self) -> bool:
+        return False
+
+    def to_situation(self) -> SituationInput:
+        for name, empty in (("name", ""), ("phone", ""), ("not_identified", False)):
+            self.cleaned_data.setdefault(name, empty)
+        return self.to_input().situations[0]
+
+
+class ConsentForm(Form):
+    """A consent given or refused (CAC 2019 Art. 10), for a purpose that needs one."""
+
+    prefix = "consent"
+
+    purpose = forms.ChoiceField(label=_("Purpose"))
+    given_by = forms.ChoiceField(label=_("Given by"), widget=forms.RadioSelect,
+                                 choices=[("guardian", _("guardian")),
+                                          ("child", _("the child (14 or over)"))],
+                                 initial="guardian")
+    giver_name = forms.CharField(label=_("Name of the person giving consent"), max_length=50,
+                                 required=False)
+    given_on = forms.DateField(label=_("Date"), widget=DateInput)
+    scope = forms.CharField(label=_("Scope"), max_length=1000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("What may be done, by whom, and what the person was told."))
+    method = forms.CharField(label=_("Method"), max_length=60, required=False,
+                             help_text=_("e.g. signed form, in person"))
+    retention = forms.CharField(label=_("Retention period"), max_length=60, required=False)
+    refused = forms.BooleanField(label=_("Refused"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from everychild.registry.models import Purpose
+        from everychild.registry.updates import CONSENT_PURPOSES
+
+        super().__init__(*args, **kwargs)
+        labels = dict(Purpose.choices)
+        self.fields["purpose"].choices = [(p.value, labels[p.value]) for p in CONSENT_PURPOSES]
+        self.fields["given_on"].initial = today()
+        self.fields["given_on"].widget.attrs["max"] = today().isoformat()
+
+
+class WithdrawForm(Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput)
+
+
+class IncapacityForm(Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))

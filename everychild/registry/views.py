@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -277,7 +278,7 @@ def child_new_destination(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     require(actor, Capability.CHILD_EDIT)
     role = request.GET.get("role", "")
-    classes = {"father": f.FatherForm, "mother": f.MotherForm}
+    classes = {"father": f.FatherForm, "mother": f.MotherForm, "situation": f.SituationForm}
     if role not in classes:
         raise Http404
     form = classes[role](initial={"destination_code": request.GET.get(f"{role}-destination_code", "")})
@@ -401,6 +402,9 @@ def child_detail(request: HttpRequest, child_id) -> HttpResponse:
         "former": [_category_view(c) for c in categories if c.until is not None],
         "events": [_event_view(e) for e in events],
         "can_edit": actor.has(Capability.CHILD_EDIT),
+        "can_confirm": actor.has(Capability.CASE_APPROVE),
+        "consents": _consent_views(child),
+        "today": today,
     })
 
 
@@ -456,7 +460,18 @@ def _event_view(event) -> dict:
         "category_left": _("Left: %(category)s") % {"category": label},
         "alert": _("Alert: %(category)s") % {"category": label},
         "duplicate_request": _("Another office tried to register a child with this ID number."),
+        "facts_changed": _("Facts changed"),
+        "parent_situation_added": _("A parent's situation was recorded"),
+        "parent_situation_ended": _("A parent's situation ended"),
+        "incapacity_confirmed": _("A supervisor confirmed the parent at home lacks guardianship capacity"),
+        "incapacity_withdrawn": _("The confirmation of incapacity was withdrawn"),
+        "consent_recorded": _("Consent recorded"),
+        "consent_refused": _("Consent refused"),
+        "consent_withdrawn": _("Consent withdrawn"),
     }
+    if event.kind == "facts_changed" and detail.get("fields"):
+        titles["facts_changed"] = _("Facts changed: %(fields)s") % {
+            "fields": ", ".join(_field_label(name) for name in detail["fields"])}
     who = ""
     if event.actor is not None:
         who = getattr(event.actor, "full_name", "") or event.actor.username
@@ -467,3 +482,168 @@ def _event_view(event) -> dict:
                     if isinstance(r, dict)],
     }
 
+
+
+# --- changing a child's record (everychild.registry.updates) -----------------------------------
+
+
+def _editable_child(request: HttpRequest, child_id) -> tuple[Actor, Child]:
+    """The child, if the actor may see and edit it (404 if not visible, 403 if not editable)."""
+    from everychild.registry import updates
+
+    actor = actor_for(request)
+    require(actor, Capability.CHILD_EDIT)
+    try:
+        return actor, updates._child_for_edit(actor, str(child_id))
+    except Child.DoesNotExist:
+        raise Http404 from None
+
+
+def _put_errors(form: f.Form, exc: ValidationError) -> None:
+    errors = getattr(exc, "message_dict", None) or {NON_FIELD_ERRORS: exc.messages}
+    for key, messages in errors.items():
+        target = key if key in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+@require_http_methods(["GET", "POST"])
+def child_edit(request: HttpRequest, child_id) -> HttpResponse:
+    """Edit the child's facts on one page; the categories follow."""
+    from everychild.registry import updates
+
+    actor, child = _editable_child(request, child_id)
+    warnings: list[str] = []
+    if request.method == "POST":
+        form = f.ChildEditForm(request.POST, child=child)
+        if form.is_valid():
+            try:
+                updates.update_child(actor, child.pk, form.changes(),
+                                     confirmed=form.cleaned_data["confirmed"])
+            except services.NeedsConfirmation as exc:
+                warnings = exc.warnings
+                data = request.POST.copy()
+                data[form.add_prefix("confirmed")] = "on"
+                form = f.ChildEditForm(data, child=child)
+                form.is_valid()
+            except ValidationError as exc:  # DuplicateIdNumber included
+                _put_errors(form, exc)
+            else:
+                return redirect("child_detail", child_id=child.pk)
+    else:
+        form = f.ChildEditForm(child=child)
+    return render(request, "registry/edit_facts.html",
+                  {"child": child, "form": form, "warnings": warnings})
+
+
+@require_http_methods(["GET", "POST"])
+def child_add_situation(request: HttpRequest, child_id) -> HttpResponse:
+    """Record a parent's situation (a mother returning home, a father leaving to work, ...)."""
+    from everychild.registry import updates
+
+    actor, child = _editable_child(request, child_id)
+    if request.method == "POST":
+        form = f.SituationForm(request.POST)
+        if form.is_valid():
+            try:
+                updates.add_parent_situation(actor, child.pk, form.cleaned_data["parent_role"],
+                                             form.to_situation())
+            except ValidationError as exc:
+                _put_errors(form, exc)
+            else:
+                return redirect("child_detail", child_id=child.pk)
+    else:
+        form = f.SituationForm(initial={"parent_role": request.GET.get("role", "")})
+    return render(request, "registry/edit_situation.html", {"child": child, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def child_consents(request: HttpRequest, child_id) -> HttpResponse:
+    """The child's consents, and a form to record one given or refused."""
+    from everychild.registry import updates
+
+    actor, child = _editable_child(request, child_id)
+    if request.method == "POST":
+        form = f.ConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                updates.record_consent(actor, child.pk, **form.cleaned_data)
+            except ValidationError as exc:
+                _put_errors(form, exc)
+            else:
+                return redirect(reverse("child_detail", kwargs={"child_id": child.pk}) + "#consents")
+    else:
+        form = f.ConsentForm()
+    return render(request, "registry/edit_consent.html", {
+        "child": child, "form": form, "consents": _consent_views(child), "today": f.today()})
+
+
+@require_http_methods(["POST"])
+def consent_withdraw(request: HttpRequest, consent_id) -> HttpResponse:
+    from everychild.registry import updates
+    from everychild.registry.models import Consent
+
+    actor = actor_for(request)
+    require(actor, Capability.CHILD_EDIT)
+    consent = Consent.objects.filter(pk=consent_id).first()
+    if consent is None:
+        raise Http404
+    form = f.WithdrawForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("withdrawn_on") or _("Enter a valid date."))
+        updates.withdraw_consent(actor, consent.pk, form.cleaned_data["withdrawn_on"])
+    except Child.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        child = consent.child
+        consent_form = f.ConsentForm()
+        return render(request, "registry/edit_consent.html", {
+            "child": child, "form": consent_form, "consents": _consent_views(child),
+            "withdraw_errors": exc.messages, "today": f.today()}, status=422)
+    return redirect(reverse("child_detail", kwargs={"child_id": consent.child_id}) + "#consents")
+
+
+@require_http_methods(["POST"])
+def child_confirm_incapacity(request: HttpRequest, child_id) -> HttpResponse:
+    """A supervisor confirms, with a reason, that the parent at home cannot care for the child."""
+    from everychild.registry import updates
+
+    actor, child = _editable_child(request, child_id)
+    require(actor, Capability.CASE_APPROVE, child.division_code)
+    form = f.IncapacityForm(request.POST)
+    if form.is_valid():
+        try:
+            updates.confirm_other_parent_incapacity(actor, child.pk, form.cleaned_data["reason"])
+        except ValidationError:
+            pass
+    return redirect("child_detail", child_id=child.pk)
+
+
+def _consent_views(child: Child) -> list[dict]:
+    from everychild.registry.models import Consent, Purpose
+    from everychild.registry.updates import consent_in_force
+
+    today = f.today()
+    rows = []
+    for c in Consent.objects.filter(child=child).order_by("-given_on", "-id"):
+        rows.append({
+            "consent": c, "purpose": _choice_label(Purpose.choices, c.purpose),
+            "given_by": _("guardian") if c.given_by == "guardian" else _("the child"),
+            "in_force": consent_in_force(child, c.purpose, today),
+            "can_withdraw": not c.refused and c.withdrawn_on is None,
+        })
+    return rows
+
+
+def _field_label(name: str) -> str:
+    from django.core.exceptions import FieldDoesNotExist
+
+    from everychild.registry.models import Household
+
+    for model in (Child, Household):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:  # an old event may name a field that no longer exists
+            continue
+    return name
