@@ -1,6 +1,9 @@
+import dataclasses
+import typing
 from typing import Any
 
 from ninja import Schema
+from pydantic import create_model
 
 
 class Problem(Schema):
@@ -22,3 +25,21 @@ PROBLEMS: dict[int, type[Schema]] = {
 def responses(ok: dict[int, Any]) -> dict[int, Any]:
     """Success responses plus the documented problem responses."""
     return {**ok, **PROBLEMS}
+
+
+def schema_of(dataclass: type, name: str, **overrides: tuple[Any, Any]) -> type[Schema]:
+    """A request schema with the fields, types and defaults of a service's input dataclass.
+
+    ``overrides`` replaces fields whose type is another dataclass (give its schema instead)."""
+    hints = typing.get_type_hints(dataclass)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(dataclass):
+        if f.name in overrides:
+            fields[f.name] = overrides[f.name]
+        elif f.default is not dataclasses.MISSING:
+            fields[f.name] = (hints[f.name], f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            fields[f.name] = (hints[f.name], f.default_factory())
+        else:
+            fields[f.name] = (hints[f.name], ...)
+    return create_model(name, __base__=Schema, **fields)

@@ -9,7 +9,7 @@ from ninja.errors import HttpError
 
 from everychild.access.policy import mask
 from everychild.core.api_auth import api_actor
-from everychild.core.schemas import Problem, responses
+from everychild.core.schemas import Problem, responses, schema_of
 from everychild.registry import queries, services
 from everychild.registry.classify import sentences
 from everychild.registry.models import Child
@@ -17,66 +17,12 @@ from everychild.registry.models import Child
 router = Router()
 
 
-class SituationIn(Schema):
-    kind: str
-    since: date | None = None
-    until: date | None = None
-    cross_county: bool | None = None
-    destination_code: str = ""
-    contact_frequency: str = ""
-    court_declared: bool = False
-    police_report_accepted_on: date | None = None
-    disability_type: str = ""
-    disability_grade: int | None = None
-    evidence: str = ""
-
-
-class ParentIn(Schema):
-    role: str
-    name: str = ""
-    phone: str = ""
-    known: bool = True
-    situations: list[SituationIn] = []
-
-
-class CaregiverIn(Schema):
-    relationship: str
-    name: str = ""
-    age: int | None = None
-    health: str = ""
-    capacity: str = ""
-    phone: str = ""
-    primary: bool = False
-
-
-class HouseholdIn(Schema):
-    address: str = ""
-    minimum_allowance: bool = False
-    extreme_poverty_support: bool = False
-    assessed_poor: bool = False
-
-
-class ChildIn(Schema):
-    name: str
-    sex: str
-    date_of_birth: date
-    division_code: str
-    id_number: str = ""
-    ethnicity: str = "01"
-    former_names: str = ""
-    nickname: str = ""
-    hukou_type: str = "unknown"
-    hukou_division_code: str = ""
-    school_status: str = "unknown"
-    grade: str = ""
-    disability_type: str = ""
-    disability_grade: int | None = None
-    serious_illness: bool = False
-    illness_note: str = ""
-    both_parents_cannot_be_found: bool = False
-    guardianship_harm: bool = False
-    lives_alone: bool = False
-    left_unattended: bool = False
+# Request bodies mirror the service's input dataclasses, generated so they cannot drift apart.
+SituationIn = schema_of(services.SituationInput, "SituationIn")
+ParentIn = schema_of(services.ParentInput, "ParentIn", situations=(list[SituationIn], []))
+CaregiverIn = schema_of(services.CaregiverInput, "CaregiverIn")
+HouseholdIn = schema_of(services.HouseholdInput, "HouseholdIn")
+ChildIn = schema_of(services.ChildInput, "ChildIn")
 
 
 class RegistrationIn(Schema):
