@@ -583,11 +583,10 @@ def consent_withdraw(request: HttpRequest, consent_id) -> HttpResponse:
     from everychild.registry import updates
     from everychild.registry.models import Consent
 
-    actor = actor_for(request)
-    require(actor, Capability.CHILD_EDIT)
     consent = Consent.objects.filter(pk=consent_id).first()
     if consent is None:
         raise Http404
+    actor, child = _editable_child(request, consent.child_id)  # the gate, before anything shows
     form = f.WithdrawForm(request.POST)
     try:
         if not form.is_valid():
@@ -596,7 +595,6 @@ def consent_withdraw(request: HttpRequest, consent_id) -> HttpResponse:
     except Child.DoesNotExist:
         raise Http404 from None
     except ValidationError as exc:
-        child = consent.child
         consent_form = f.ConsentForm()
         return render(request, "registry/edit_consent.html", {
             "child": child, "form": consent_form, "consents": _consent_views(child),

@@ -414,3 +414,23 @@ def test_situation_and_consent_pages(signed_in, api_child):
                               {"withdrawn_on": date.today().isoformat()})
     assert response.status_code == 302
     assert Consent.objects.get(pk=consent.pk).withdrawn_on == date.today()
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_consent_elsewhere_shows_nothing_of_it(client, make_actor):
+    """An invalid withdrawal of another jurisdiction's consent is refused before any rendering."""
+    from datetime import date
+
+    from everychild.registry.services import register_child
+    from everychild.registry.tests.factories import OTHER_COUNTY_VILLAGE, VILLAGE, left_behind
+    from everychild.registry.updates import record_consent
+
+    director = make_actor("child_director", VILLAGE)
+    child = register_child(director, left_behind(born=date(2008, 1, 1)), today=date(2025, 6, 1))
+    consent = record_consent(director, str(child.pk), "photo", "guardian", "王奶奶",
+                             date(2025, 6, 1), "photos for the file", "written", "1 year")
+    outsider = make_actor("child_director", OTHER_COUNTY_VILLAGE)
+    client.force_login(outsider.user)
+    response = client.post(f"/children/consents/{consent.pk}/withdraw/", {"withdrawn_on": "bad"})
+    assert response.status_code == 404
+    assert "王奶奶" not in response.content.decode()
