@@ -409,3 +409,33 @@ def consent_in_force(child: Child, purpose: str, on: date | None = None) -> bool
         return _holds(_latest(consents, "child", on), on)
     return True
 
+
+
+# --- 5. the photo (optional, encrypted, only with consent) ---------------------------------------
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def photo_type(data: bytes) -> str | None:
+    """The image type from the file's first bytes (JPEG or PNG), or None."""
+    return next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def set_photo(actor: Actor, child_id: Any, data: bytes | None) -> Child:
+    """Store (encrypted) or remove the child's photo. Photos need the consent of domain §7."""
+    child = _child_for_edit(actor, child_id)
+    if data is not None:
+        if len(data) > PHOTO_MAX_BYTES or photo_type(data) is None:
+            raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})
+        if not consent_in_force(child, Purpose.PHOTO):
+            raise ValidationError({"photo": _(
+                "A photo needs the guardian's consent (and the child's own from 14). "
+                "Record it under Consents first.")})
+    with transaction.atomic():
+        child.photo = data
+        child.save(update_fields=["photo"])
+        record(actor, "child.photo.set" if data is not None else "child.photo.remove",
+               division_code=child.division_code, object_type="child", object_id=child.pk)
+        _event(actor, child, "facts_changed", gettext_noop("Photo changed."), {"fields": ["photo"]})
+    return child

@@ -13,5 +13,7 @@ urlpatterns = [
     path("<uuid:child_id>/situations/new/", views.child_add_situation, name="child_add_situation"),
     path("<uuid:child_id>/consents/", views.child_consents, name="child_consents"),
     path("<uuid:child_id>/incapacity/", views.child_confirm_incapacity, name="child_confirm_incapacity"),
+    path("<uuid:child_id>/photo/", views.child_photo, name="child_photo"),
+    path("<uuid:child_id>/photo/upload/", views.child_photo_upload, name="child_photo_upload"),
     path("consents/<uuid:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

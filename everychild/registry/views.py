@@ -645,3 +645,42 @@ def _field_label(name: str) -> str:
         except FieldDoesNotExist:  # an old event may name a field that no longer exists
             continue
     return name
+
+
+@require_http_methods(["POST"])
+def child_photo_upload(request: HttpRequest, child_id) -> HttpResponse:
+    """Store or remove the child's photo (encrypted; needs the recorded consent)."""
+    from django.contrib import messages
+
+    from everychild.registry import updates
+
+    actor, child = _editable_child(request, child_id)
+    upload = request.FILES.get("photo")
+    try:
+        if request.POST.get("remove"):
+            updates.set_photo(actor, child.pk, None)
+        elif upload is None or upload.size > updates.PHOTO_MAX_BYTES:
+            raise ValidationError(_("Choose a JPEG or PNG photo of at most 2 MB."))
+        else:
+            updates.set_photo(actor, child.pk, upload.read())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("child_detail", kwargs={"child_id": child.pk}) + "#photo")
+
+
+@require_http_methods(["GET"])
+def child_photo(request: HttpRequest, child_id) -> HttpResponse:
+    """The photo, decrypted for this response only; the read is audited and never cached."""
+    from everychild.registry import updates
+
+    try:
+        child = queries.get_child(actor_for(request), str(child_id), purpose="photo")
+    except Child.DoesNotExist:
+        raise Http404 from None
+    data = bytes(child.photo) if child.photo else b""
+    kind = updates.photo_type(data)
+    if not kind:
+        raise Http404
+    response = HttpResponse(data, content_type=kind)
+    response["Cache-Control"] = "no-store, private"
+    return response
