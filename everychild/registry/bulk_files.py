@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,7 +125,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-class Source:
+class Source(ABC):
     """An uploaded file: its layout, then its data rows as ``(row number, raw cells)``."""
 
     kind = ""
@@ -146,8 +147,9 @@ class Source:
         """Read the whole file (refusing it if any part cannot be read) and count its rows."""
         return sum(1 for _row in self.rows(layout))
 
+    @abstractmethod
     def _all_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
-        raise NotImplementedError
+        """Every row of the file with its line number, header included."""
 
 
 class XlsxSource(Source):
