@@ -1,0 +1,456 @@
+"""Registry benchmark (issue 3, "Speed"): ``python -m bench.registry --children N``.
+
+Generates N synthetic children with families (the demo generator of
+``everychild.registry.demo``) as rows of the CSV import template, spread over 洋县's villages and
+streamed to a temporary file; imports them through the real import path
+(``bulk.start_import`` + ``bulk.run_job``, as ``everychild import-children --now``) as the
+county civil-affairs officer of 洋县; loads the same rows with a raw COPY (SQLite: executemany)
+into a scratch table of text columns; then times a county-scoped list page and an ID-number
+search. Prints one JSON line on stdout (progress goes to stderr) and exits 0 whether or not
+the targets are met.
+
+The database is a fresh scratch one: ``<dbname>_bench_registry`` on the PostgreSQL server of
+DATABASE_URL (dropped at the end unless --keep), else a temporary SQLite file.
+
+An upload is limited to ``bulk.MAX_UPLOAD_BYTES``, so a large N is imported as several files of
+at most that size, one job each, as a child director would have to split it; the import time is
+the sum over the jobs.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+SUFFIX = "_bench_registry"
+SEED = 20180905
+TIMED_REQUESTS = 50
+WARM_UP = 5
+ID_SAMPLES = 50
+COPY_CHUNK = 1 << 20
+SQLITE_BATCH = 5000
+CHILD_LINK = re.compile(r'href="/children/([0-9a-f-]{36})/"')
+TARGETS = {
+    "import_rows_per_s": 20000,
+    "ratio": 0.05,
+    "peak_rss_mb": 1024,
+    "county_list_p95_ms": 150,
+    "id_search_p95_ms": 20,
+    "at_children": 1_000_000,
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench.registry] {message}", file=sys.stderr, flush=True)
+
+
+# --- the scratch database -------------------------------------------------------------------
+
+def _pg_admin(url: str):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                           user=parts.username or "postgres", password=parts.password,
+                           dbname=parts.path.lstrip("/") or "postgres", autocommit=True)
+
+
+def prepare_database() -> tuple[str, str, str]:
+    """(kind, scratch URL, the scratch database's name or directory); sets DATABASE_URL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        from psycopg import sql
+
+        parts = urlsplit(url)
+        name = (parts.path.lstrip("/") or "everychild") + SUFFIX
+        with _pg_admin(url) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        scratch = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+        os.environ["DATABASE_URL"] = scratch
+        return "postgresql", url, name
+    directory = tempfile.mkdtemp(prefix="everychild-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
+    return "sqlite", "", directory
+
+
+def drop_database(kind: str, admin_url: str, where: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    if kind == "postgresql":
+        from psycopg import sql
+
+        with _pg_admin(admin_url) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(where)))
+    else:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+# --- rows of the import template ------------------------------------------------------------
+
+class RowWriter:
+    """Registrations of the demo generator as cells of the import template's columns."""
+
+    def __init__(self) -> None:
+        from everychild.registry import bulk_columns as bc
+
+        self.bc = bc
+        self.keys = [column.key for column in bc.COLUMNS]
+        self.headers = [column.header for column in bc.COLUMNS]
+
+    def _yes(self, value: bool | None) -> str:
+        return "" if value is None else self.bc.label(self.bc.YES_NO, bool(value))
+
+    def _day(self, value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    def cells(self, registration) -> list[str]:
+        bc, yes = self.bc, self._yes
+        child, household = registration.input, registration.household
+        values = {
+            "name": child.name, "former_names": child.former_names, "nickname": child.nickname,
+            "sex": bc.label(bc.SEX_VALUES, child.sex), "date_of_birth": child.date_of_birth.isoformat(),
+            "id_number": child.id_number, "ethnicity": bc.ETHNICITY_LABELS.get(child.ethnicity, ""),
+            "hukou_type": bc.label(bc.HUKOU_VALUES, child.hukou_type),
+            "hukou_division_code": child.hukou_division_code, "division_code": child.division_code,
+            "school_status": bc.label(bc.SCHOOL_VALUES, child.school_status), "grade": child.grade,
+            "disability_type": bc.label(bc.DISABILITY_VALUES, child.disability_type),
+            "disability_grade": bc.label(bc.GRADE_VALUES, child.disability_grade),
+            "serious_illness": yes(child.serious_illness), "illness_note": child.illness_note,
+            "lives_alone": yes(child.lives_alone), "left_unattended": yes(child.left_unattended),
+            "guardianship_harm": yes(child.guardianship_harm),
+            "both_parents_cannot_be_found": yes(child.both_parents_cannot_be_found),
+            "address": household.address, "minimum_allowance": yes(household.minimum_allowance),
+            "extreme_poverty_support": yes(household.extreme_poverty_support),
+            "assessed_poor": yes(household.assessed_poor),
+            # The demo registers with its warnings confirmed; so does the file.
+            "confirm": yes(True),
+        }
+        for parent in registration.parents:
+            role = parent.role
+            values[f"{role}_name"], values[f"{role}_phone"] = parent.name, parent.phone
+            if not parent.known or not parent.situations:
+                values[f"{role}_kind"] = bc.label(bc.SITUATION_VALUES, bc.PARENT_UNKNOWN)
+                continue
+            s = parent.situations[-1]
+            values.update({
+                f"{role}_kind": bc.label(bc.SITUATION_VALUES, s.kind),
+                f"{role}_since": self._day(s.since), f"{role}_cross_county": yes(s.cross_county),
+                f"{role}_destination": s.destination_code, f"{role}_contact": s.contact_frequency,
+                f"{role}_court": yes(True) if s.court_declared else "",
+                f"{role}_police_date": self._day(s.police_report_accepted_on),
+                f"{role}_disability_type": bc.label(bc.DISABILITY_VALUES, s.disability_type),
+                f"{role}_disability_grade": bc.label(bc.GRADE_VALUES, s.disability_grade)})
+        caregiver = next((c for c in registration.caregivers if c.primary),
+                         registration.caregivers[0] if registration.caregivers else None)
+        if caregiver is not None:
+            relationship = caregiver.relationship
+            if relationship in bc.RELATIONSHIP_VALUES:
+                relationship = bc.label(bc.RELATIONSHIP_VALUES, relationship)
+            else:  # the demo's aunt and uncle: spellings of 其他亲属
+                relationship = {"aunt": "姑姑", "uncle": "叔叔"}.get(relationship, "其他亲属")
+            values.update({
+                "caregiver_name": caregiver.name, "caregiver_relationship": relationship,
+                "caregiver_age": "" if caregiver.age is None else str(caregiver.age),
+                "caregiver_health": bc.label(bc.LEVEL3_VALUES, caregiver.health),
+                "caregiver_capacity": bc.label(bc.LEVEL3_VALUES, caregiver.capacity),
+                "caregiver_phone": caregiver.phone})
+        return ["" if values.get(key) is None else str(values.get(key, "")) for key in self.keys]
+
+
+class IdNumbers:
+    """Keeps the generated ID numbers unique in fixed memory: one bit per (day of birth,
+    sequence number). A child whose numbers are all taken is written without one."""
+
+    def __init__(self, today: date) -> None:
+        self.first = today - timedelta(days=366 * 19)
+        self.taken = bytearray((366 * 19 + 2) * 1000 // 8 + 1)
+
+    def claim(self, number: str, born: date) -> bool:
+        index = (born - self.first).days * 1000 + int(number[14:17])
+        byte, bit = divmod(index, 8)
+        if self.taken[byte] >> bit & 1:
+            return False
+        self.taken[byte] |= 1 << bit
+        return True
+
+
+def generate(path: Path, count: int, today: date) -> tuple[list[str], list[str], int]:
+    """Write ``count`` rows to ``path`` (UTF-8 with BOM, as the template); the headers, up to
+    ID_SAMPLES ID numbers spread over the file, and the rows left without an ID number because
+    every number of their date of birth was taken."""
+    from everychild.accounts.demo import DEMO_COUNTIES
+    from everychild.places.models import Division
+    from everychild.registry import demo
+
+    county = DEMO_COUNTIES["yx"]
+    villages = demo._villages(county)
+    destinations = sorted(Division.objects.filter(pk__in=demo.DESTINATIONS["yx"])
+                          .values_list("code", flat=True))
+    planner = demo._Planner("yx", county, villages, destinations, today, SEED)
+    writer_of_rows = RowWriter()
+    ids = IdNumbers(today)
+    step = max(1, count // ID_SAMPLES)
+    samples: list[str] = []
+    dropped = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(writer_of_rows.headers)
+        for index in range(count):
+            _profile, registration, rng = planner.plan(index)
+            child = registration.input
+            if child.id_number:
+                bump = 0
+                while not ids.claim(child.id_number, child.date_of_birth):
+                    bump += 1
+                    if bump >= 50:
+                        child.id_number = ""
+                        dropped += 1
+                        break
+                    child.id_number = demo._id_number(rng, planner.county, child.date_of_birth,
+                                                      child.sex, bump)
+            if child.id_number and index // step >= len(samples) and len(samples) < ID_SAMPLES:
+                samples.append(child.id_number)
+            writer.writerow(writer_of_rows.cells(registration))
+    return writer_of_rows.headers, samples, dropped
+
+
+def file_parts(path: Path, limit: int):
+    """The CSV as files of at most ``limit`` bytes, each with the header row (bytes)."""
+    with path.open("rb") as source:
+        header = source.readline()
+        part = io.BytesIO()
+        part.write(header)
+        for line in source:
+            if part.tell() + len(line) > limit and part.tell() > len(header):
+                yield part.getvalue()
+                part = io.BytesIO()
+                part.write(header)
+            part.write(line)
+        if part.tell() > len(header):
+            yield part.getvalue()
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+def run_import(actor, path: Path) -> dict:
+    from everychild.registry import bulk
+
+    totals = {"imported": 0, "unchanged": 0, "rejected": 0, "awaiting_confirmation": 0}
+    seconds, files, problems = 0.0, 0, {}
+    limit = bulk.MAX_UPLOAD_BYTES - 1024
+    for number, content in enumerate(file_parts(path, limit), start=1):
+        started = time.perf_counter()
+        job = bulk.start_import(actor, content, f"bench-{number}.csv", language="zh-hans",
+                                enqueue=False)
+        job = bulk.run_job(job.pk)
+        seconds += time.perf_counter() - started
+        files += 1
+        if job.status != "done":
+            log(f"file {number}: status {job.status}: {job.error}")
+        for key in totals:
+            totals[key] += getattr(job, key)
+        if job.rejected and len(problems) < 5:
+            for row in job.rows.filter(outcome="rejected").order_by("line")[:5]:
+                problems.setdefault(bulk.explain(row)[:200], row.line)
+        log(f"file {number}: {job.total} rows, {seconds:.1f} s so far, {totals}")
+    if problems:
+        log("first rejected rows: " + " | ".join(problems))
+    return {"seconds": seconds, "files": files, **totals}
+
+
+def run_copy(kind: str, path: Path, width: int) -> tuple[float, int]:
+    from django.db import connection
+
+    columns = [f"c{i}" for i in range(1, width + 1)]
+    create = f"CREATE TABLE bench_copy ({', '.join(c + ' text' for c in columns)})"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute(create)
+    connection.commit() if not connection.get_autocommit() else None
+    if kind == "postgresql":
+        started = time.perf_counter()
+        with connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            with path.open("rb") as source, raw.copy(
+                    "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+            ) as copy:
+                while chunk := source.read(COPY_CHUNK):
+                    copy.write(chunk)
+        seconds = time.perf_counter() - started
+    else:
+        insert = f"INSERT INTO bench_copy VALUES ({', '.join('?' * width)})"
+        started = time.perf_counter()
+        raw_connection = connection.connection
+        with path.open(encoding="utf-8-sig", newline="") as source:
+            reader = csv.reader(source)
+            next(reader)
+            raw_cursor = raw_connection.cursor()
+            raw_cursor.execute("BEGIN")
+            while batch := [row for _n, row in zip(range(SQLITE_BATCH), reader, strict=False)]:
+                raw_cursor.executemany(insert, batch)
+            raw_cursor.execute("COMMIT")
+        seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_copy")
+        loaded = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_copy")
+    return seconds, loaded
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return round(statistics.median(ordered), 2), round(p95, 2)
+
+
+def time_county_list(actor) -> tuple[list[float], int]:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(actor.user)
+    samples, shown = [], 0
+    for attempt in range(WARM_UP + TIMED_REQUESTS):
+        started = time.perf_counter()
+        response = client.post("/children/", {})
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"/children/ answered {response.status_code}")
+        if attempt >= WARM_UP:
+            samples.append(elapsed)
+        shown = len(set(CHILD_LINK.findall(response.content.decode())))
+    return samples, shown
+
+
+def time_id_search(actor, numbers: list[str]) -> tuple[list[float], int]:
+    from everychild.registry import queries
+
+    samples, found = [], 0
+    if not numbers:
+        return samples, found
+    for attempt in range(WARM_UP + TIMED_REQUESTS):
+        number = numbers[attempt % len(numbers)]
+        started = time.perf_counter()
+        rows = queries.search(actor, queries.ChildFilter(id_number=number))
+        elapsed = (time.perf_counter() - started) * 1000
+        if attempt >= WARM_UP:
+            samples.append(elapsed)
+            found += len(rows) == 1
+    return samples, found
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.registry", description=__doc__.split("\n")[0])
+    parser.add_argument("--children", type=int, default=1_000_000, help="children to generate")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args(argv)
+    if args.children < 1:
+        parser.error("--children must be at least 1")
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everychild.settings")
+    os.environ.setdefault("EVERYCHILD_ENV", "test")
+    wall = time.perf_counter()
+    kind, admin_url, where = prepare_database()
+    log(f"scratch database: {kind} {where}")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone, translation
+
+    from everychild.accounts.demo import load_demo
+    from everychild.registry.demo import county_actor
+
+    work = Path(tempfile.mkdtemp(prefix="everychild-bench-rows-"))
+    try:
+        translation.activate("zh-hans")
+        call_command("migrate", verbosity=0, interactive=False)
+        load_demo()
+        actor = county_actor("yx")  # actor_for_post of yx_civil_affairs_officer's post in 610723
+        log(f"migrated, demo loaded; actor {actor.user.username} for {actor.post.division_id}")
+
+        rows_file = work / "children.csv"
+        started = time.perf_counter()
+        headers, samples, no_id = generate(rows_file, args.children, timezone.localdate())
+        log(f"generated {args.children} rows ({rows_file.stat().st_size / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - started:.1f} s")
+
+        imported = run_import(actor, rows_file)
+        import_rate = args.children / imported["seconds"]
+        log(f"import: {imported}")
+
+        copy_seconds, copied = run_copy(kind, rows_file, len(headers))
+        if copied != args.children:
+            log(f"COPY loaded {copied} rows, not {args.children}")
+        copy_rate = copied / copy_seconds
+        log(f"copy: {copied} rows in {copy_seconds:.2f} s")
+
+        if kind == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+        list_ms, shown = time_county_list(actor)
+        search_ms, found = time_id_search(actor, samples)
+        list_p50, list_p95 = percentiles(list_ms)
+        search_p50, search_p95 = percentiles(search_ms) if search_ms else (None, None)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        ratio = import_rate / copy_rate
+        result = {
+            "children": args.children,
+            "database": kind,
+            "import_rows_per_s": round(import_rate, 1),
+            "copy_rows_per_s": round(copy_rate, 1),
+            "ratio": round(ratio, 6),
+            "peak_rss_mb": round(peak, 1),
+            "county_list_p50_ms": list_p50,
+            "county_list_p95_ms": list_p95,
+            "id_search_p50_ms": search_p50,
+            "id_search_p95_ms": search_p95,
+            "targets": TARGETS,
+            "met": {
+                "import_rows_per_s": import_rate >= TARGETS["import_rows_per_s"],
+                "ratio": ratio >= TARGETS["ratio"],
+                "peak_rss_mb": peak < TARGETS["peak_rss_mb"],
+                "county_list_p95_ms": list_p95 < TARGETS["county_list_p95_ms"],
+                "id_search_p95_ms": search_p95 is not None
+                and search_p95 < TARGETS["id_search_p95_ms"],
+            },
+            "detail": {
+                "import_seconds": round(imported["seconds"], 2), "import_files": imported["files"],
+                "imported": imported["imported"], "unchanged": imported["unchanged"],
+                "rejected": imported["rejected"],
+                "awaiting_confirmation": imported["awaiting_confirmation"],
+                "copy_seconds": round(copy_seconds, 3), "copied": copied,
+                "rows_without_free_id_number": no_id, "list_rows_shown": shown,
+                "id_searches_found": f"{found}/{len(search_ms)}",
+                "timed_requests": TIMED_REQUESTS, "warm_up": WARM_UP,
+                "wall_s": round(time.perf_counter() - wall, 1),
+            },
+        }
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            log(f"kept the scratch database {where}")
+        else:
+            drop_database(kind, admin_url, where)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
