@@ -219,20 +219,12 @@ def village_choices(actor: Actor) -> list:
     return groups
 
 
-class ChildForm(Form):
-    """Step 1: the child."""
-
-    prefix = "child"
-    step = 1
-    WHEN = {"disability_grade": "if-disabled", "illness_note": "if-ill"}
+class ChildFactsForm(Form):
+    """The facts of a child that registration and editing both ask for."""
 
     name = forms.CharField(label=_("Name"), max_length=50)
     nickname = forms.CharField(label=_("Nickname (小名)"), max_length=50, required=False)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
-    division_code = forms.ChoiceField(label=_("Village of residence"))
-    id_number = forms.CharField(label=_("Resident ID number"), max_length=30, required=False,
-                                help_text=_("Optional: children without one are registered too."))
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=30, required=False)
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=Ethnicity.choices,
                                   initial=Ethnicity.HAN)
     hukou_type = forms.ChoiceField(label=_("Hukou"), choices=HukouType.choices,
@@ -247,6 +239,24 @@ class ChildForm(Form):
                                               required=False)
     serious_illness = forms.BooleanField(label=_("Serious illness"), required=False)
     illness_note = forms.CharField(label=_("Illness"), max_length=200, required=False)
+
+
+class ChildForm(ChildFactsForm):
+    """Step 1: the child."""
+
+    prefix = "child"
+    step = 1
+    WHEN = {"disability_grade": "if-disabled", "illness_note": "if-ill"}
+
+    field_order = ["name", "nickname", "sex", "date_of_birth", "division_code", "id_number",
+                   "ethnicity", "hukou_type", "school_status", "grade", "disability_type",
+                   "disability_grade", "serious_illness", "illness_note"]
+
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    division_code = forms.ChoiceField(label=_("Village of residence"))
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=30, required=False,
+                                help_text=_("Optional: children without one are registered too."))
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -537,29 +547,19 @@ class SecondCaregiverForm(CaregiverForm):
 # --- changing a child's record (everychild.registry.updates) -----------------------------------
 
 
-class ChildEditForm(Form):
+class ChildEditForm(ChildFactsForm):
     """The child's facts, on one page; the service decides what changed."""
 
     prefix = "edit"
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    field_order = ["name", "former_names", "nickname", "ethnicity", "id_number", "hukou_type",
+                   "hukou_division_code", "school_status", "grade", "disability_type",
+                   "disability_grade", "serious_illness", "illness_note"]
+
     former_names = forms.CharField(label=_("Former names"), max_length=200, required=False,
                                    help_text=_("Separate several with commas."))
-    nickname = forms.CharField(label=_("Nickname (小名)"), max_length=50, required=False)
-    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=Ethnicity.choices)
-    id_number = forms.CharField(label=_("Resident ID number"), max_length=30, required=False)
-    hukou_type = forms.ChoiceField(label=_("Hukou"), choices=HukouType.choices)
     hukou_division_code = forms.CharField(label=_("Hukou place (division code)"), max_length=12,
                                           required=False)
-    school_status = forms.ChoiceField(label=_("School"), choices=SchoolStatus.choices)
-    grade = forms.CharField(label=_("Grade"), max_length=20, required=False)
-    disability_type = forms.ChoiceField(label=_("Disability"), required=False,
-                                        choices=[("", _("none"))] + list(DisabilityType.choices))
-    disability_grade = forms.TypedChoiceField(label=_("Disability grade (certificate)"),
-                                              choices=GRADES, coerce=int, empty_value=None,
-                                              required=False)
-    serious_illness = forms.BooleanField(label=_("Serious illness"), required=False)
-    illness_note = forms.CharField(label=_("Illness"), max_length=200, required=False)
     lives_alone = forms.BooleanField(label=_("Lives alone"), required=False)
     left_unattended = forms.BooleanField(label=_("Left unattended"), required=False)
     guardianship_harm = forms.BooleanField(
