@@ -100,76 +100,6 @@ def drop_database(kind: str, admin_url: str, where: str) -> None:
 
 # --- rows of the import template ------------------------------------------------------------
 
-class RowWriter:
-    """Registrations of the demo generator as cells of the import template's columns."""
-
-    def __init__(self) -> None:
-        from everychild.registry import bulk_columns as bc
-
-        self.bc = bc
-        self.keys = [column.key for column in bc.COLUMNS]
-        self.headers = [column.header for column in bc.COLUMNS]
-
-    def _yes(self, value: bool | None) -> str:
-        return "" if value is None else self.bc.label(self.bc.YES_NO, bool(value))
-
-    def _day(self, value: date | None) -> str:
-        return value.isoformat() if value else ""
-
-    def cells(self, registration) -> list[str]:
-        bc, yes = self.bc, self._yes
-        child, household = registration.input, registration.household
-        values = {
-            "name": child.name, "former_names": child.former_names, "nickname": child.nickname,
-            "sex": bc.label(bc.SEX_VALUES, child.sex), "date_of_birth": child.date_of_birth.isoformat(),
-            "id_number": child.id_number, "ethnicity": bc.ETHNICITY_LABELS.get(child.ethnicity, ""),
-            "hukou_type": bc.label(bc.HUKOU_VALUES, child.hukou_type),
-            "hukou_division_code": child.hukou_division_code, "division_code": child.division_code,
-            "school_status": bc.label(bc.SCHOOL_VALUES, child.school_status), "grade": child.grade,
-            "disability_type": bc.label(bc.DISABILITY_VALUES, child.disability_type),
-            "disability_grade": bc.label(bc.GRADE_VALUES, child.disability_grade),
-            "serious_illness": yes(child.serious_illness), "illness_note": child.illness_note,
-            "lives_alone": yes(child.lives_alone), "left_unattended": yes(child.left_unattended),
-            "guardianship_harm": yes(child.guardianship_harm),
-            "both_parents_cannot_be_found": yes(child.both_parents_cannot_be_found),
-            "address": household.address, "minimum_allowance": yes(household.minimum_allowance),
-            "extreme_poverty_support": yes(household.extreme_poverty_support),
-            "assessed_poor": yes(household.assessed_poor),
-            # The demo registers with its warnings confirmed; so does the file.
-            "confirm": yes(True),
-        }
-        for parent in registration.parents:
-            role = parent.role
-            values[f"{role}_name"], values[f"{role}_phone"] = parent.name, parent.phone
-            if not parent.known or not parent.situations:
-                values[f"{role}_kind"] = bc.label(bc.SITUATION_VALUES, bc.PARENT_UNKNOWN)
-                continue
-            s = parent.situations[-1]
-            values.update({
-                f"{role}_kind": bc.label(bc.SITUATION_VALUES, s.kind),
-                f"{role}_since": self._day(s.since), f"{role}_cross_county": yes(s.cross_county),
-                f"{role}_destination": s.destination_code, f"{role}_contact": s.contact_frequency,
-                f"{role}_court": yes(True) if s.court_declared else "",
-                f"{role}_police_date": self._day(s.police_report_accepted_on),
-                f"{role}_disability_type": bc.label(bc.DISABILITY_VALUES, s.disability_type),
-                f"{role}_disability_grade": bc.label(bc.GRADE_VALUES, s.disability_grade)})
-        caregiver = next((c for c in registration.caregivers if c.primary),
-                         registration.caregivers[0] if registration.caregivers else None)
-        if caregiver is not None:
-            relationship = caregiver.relationship
-            if relationship in bc.RELATIONSHIP_VALUES:
-                relationship = bc.label(bc.RELATIONSHIP_VALUES, relationship)
-            else:  # the demo's aunt and uncle: spellings of 其他亲属
-                relationship = {"aunt": "姑姑", "uncle": "叔叔"}.get(relationship, "其他亲属")
-            values.update({
-                "caregiver_name": caregiver.name, "caregiver_relationship": relationship,
-                "caregiver_age": "" if caregiver.age is None else str(caregiver.age),
-                "caregiver_health": bc.label(bc.LEVEL3_VALUES, caregiver.health),
-                "caregiver_capacity": bc.label(bc.LEVEL3_VALUES, caregiver.capacity),
-                "caregiver_phone": caregiver.phone})
-        return ["" if values.get(key) is None else str(values.get(key, "")) for key in self.keys]
-
-
 class IdNumbers:
     """Keeps the generated ID numbers unique in fixed memory: one bit per (day of birth,
     sequence number). A child whose numbers are all taken is written without one."""
@@ -200,14 +130,16 @@ def generate(path: Path, count: int, today: date) -> tuple[list[str], list[str],
     destinations = sorted(Division.objects.filter(pk__in=demo.DESTINATIONS["yx"])
                           .values_list("code", flat=True))
     planner = demo._Planner("yx", county, villages, destinations, today, SEED)
-    writer_of_rows = RowWriter()
+    from everychild.registry.bulk_columns import COLUMNS, row_cells
+
+    headers = [column.header for column in COLUMNS]
     ids = IdNumbers(today)
     step = max(1, count // ID_SAMPLES)
     samples: list[str] = []
     dropped = 0
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(writer_of_rows.headers)
+        writer.writerow(headers)
         for index in range(count):
             _profile, registration, rng = planner.plan(index)
             child = registration.input
@@ -223,8 +155,9 @@ def generate(path: Path, count: int, today: date) -> tuple[list[str], list[str],
                                                       child.sex, bump)
             if child.id_number and index // step >= len(samples) and len(samples) < ID_SAMPLES:
                 samples.append(child.id_number)
-            writer.writerow(writer_of_rows.cells(registration))
-    return writer_of_rows.headers, samples, dropped
+            # The demo registers with its warnings confirmed; so does the file.
+            writer.writerow(row_cells(registration, confirm=True))
+    return headers, samples, dropped
 
 
 def file_parts(path: Path, limit: int):

@@ -17,6 +17,33 @@ def get_division(code: str) -> Division:
     return division
 
 
+class DivisionLookup:
+    """Divisions by code for validation, each code read once: a bulk import keeps one per job
+    (divisions barely change during an import); a single registration uses a fresh one."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, Division | None] = {}
+
+    def find(self, code: str) -> Division | None:
+        """The division with this 12-digit code, or None."""
+        code = (code or "").strip()
+        if code not in self._rows:
+            self._rows[code] = (Division.objects.filter(pk=code).only(
+                "code", "level", "urban_rural").first() if len(code) == 12 else None)
+        return self._rows[code]
+
+    def get(self, code: str) -> Division:
+        """As :func:`get_division`, from the cache."""
+        division = self.find(code)
+        if division is None:
+            raise ValidationError({"division_code": _("Unknown division code: %(code)s") %
+                                   {"code": (code or "").strip()[:12]}})
+        return division
+
+    def exists(self, code: str) -> bool:
+        return self.find(code) is not None
+
+
 def children_of(code: str) -> QuerySet[Division]:
     return Division.objects.filter(parent_id=code).order_by("code")
 

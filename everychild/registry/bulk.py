@@ -16,9 +16,9 @@ classification and audit as the registration page, and ends in exactly one of fo
 Rows are registered in batches, one transaction per batch, with the progress saved on the job.
 """
 
+import json
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from typing import Any
@@ -34,8 +34,8 @@ from everychild.access.policy import Actor, actor_for_post, can, require
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
 from everychild.core.ids import parse_uuid
-from everychild.places.models import Division
-from everychild.registry import services
+from everychild.places.queries import DivisionLookup
+from everychild.registry import bulk_tables, services
 from everychild.registry.bulk_columns import (
     FIELD_COLUMNS,
     RowProblems,
@@ -51,6 +51,7 @@ from everychild.registry.bulk_files import (
     layout_of,
     open_source,
 )
+from everychild.registry.bulk_load import BatchLoader, RowResult
 from everychild.registry.models import Child
 from everychild.registry.models_bulk import (
     OUTCOME_COUNTER,
@@ -65,25 +66,9 @@ __all__ = ["ImportFileError", "confirm_rows", "correction_file", "dismiss_rows",
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100  # rows per transaction and per progress step
+BATCH = 2000  # rows per transaction and per progress step
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_FILE_NAME = 200
-
-
-@dataclass
-class RowResult:
-    outcome: str
-    child_id: Any = None
-    division_code: str = ""
-    problems: list[dict[str, str]] = field(default_factory=list)  # {"column", "message"}
-    warnings: list[str] = field(default_factory=list)
-    duplicates: list[dict[str, str]] = field(default_factory=list)  # {"child_id", "reason"}
-
-    def detail(self, cells: list[str]) -> dict[str, Any]:
-        if self.outcome not in (RowOutcome.REJECTED, RowOutcome.AWAITING):
-            return {}
-        return {"cells": cells, "problems": self.problems, "warnings": self.warnings,
-                "duplicates": self.duplicates}
 
 
 class RowRegistrar:
@@ -93,13 +78,10 @@ class RowRegistrar:
         self.actor = actor
         self.layout = layout
         self.today = today
-        self._codes: dict[str, bool] = {}
+        self.divisions = DivisionLookup()
 
     def code_exists(self, code: str) -> bool:
-        known = self._codes.get(code)
-        if known is None:
-            known = self._codes[code] = Division.objects.filter(pk=code).exists()
-        return known
+        return self.divisions.exists(code)
 
     def cells(self, raw: list[Any]) -> tuple[list[str], dict[str, str], list[tuple[str, str]]]:
         """Cell texts, the texts by column key, and problems only the raw cells show."""
@@ -107,6 +89,9 @@ class RowRegistrar:
         texts: list[str] = []
         problems: list[tuple[str, str]] = []
         for position, value in enumerate(raw):
+            if type(value) is str:  # CSV cells: nothing but the text to read
+                texts.append(value.strip())
+                continue
             key = keys[position] if position < len(keys) else None
             value = excel_date_text(key, value)
             warning = cell_warning(key, value)
@@ -272,19 +257,23 @@ def _run(job: ImportJob, today: date | None) -> None:
     job.total = source.count(layout)  # the whole file is read before any row is imported
     job.save(update_fields=["total"])
     registrar = RowRegistrar(actor, layout, today)
+    loader = BatchLoader(registrar, job.pk, today)
     for batch in _batches(source.rows(layout), BATCH):
         with transaction.atomic():
+            cells = [registrar.cells(raw) for _line, raw in batch]
+            results = loader.load([(by_key, problems) for _texts, by_key, problems in cells])
             rows = []
-            for line, raw in batch:
-                texts, by_key, problems = registrar.cells(raw)
-                result = registrar.register(by_key, problems)
-                rows.append(ImportRow(job=job, line=line, outcome=result.outcome,
-                                      child_id=result.child_id,
-                                      division_code=result.division_code[:12]))
-                rows[-1].detail = result.detail(texts)
+            for (line, _raw), (texts, _by_key, _problems), result in zip(
+                    batch, cells, results, strict=True):
+                detail = result.detail(texts)
+                rows.append({"id": bulk_tables.new_id(), "job_id": job.pk, "line": line,
+                             "outcome": result.outcome, "child_id": result.child_id,
+                             "division_code": result.division_code[:12],
+                             "detail_text": json.dumps(detail, ensure_ascii=False)
+                             if detail else ""})
                 counter = OUTCOME_COUNTER[result.outcome]
                 setattr(job, counter, getattr(job, counter) + 1)
-            ImportRow.objects.bulk_create(rows)
+            bulk_tables.write(ImportRow, rows)
             job.processed += len(batch)
             job.save(update_fields=["processed", "imported", "unchanged", "rejected",
                                     "awaiting_confirmation"])

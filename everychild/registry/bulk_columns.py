@@ -556,3 +556,75 @@ def headers_for(keys: Iterable[str]) -> list[str]:
 
 
 ETHNICITY_LABELS = dict(zip(Ethnicity.values, ZH_NAMES, strict=True))
+
+
+def _yes(value: bool | None) -> str:
+    return "" if value is None else label(YES_NO, bool(value))
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _parent_cells(parent: ParentInput) -> dict[str, str]:
+    role = parent.role
+    values = {f"{role}_name": parent.name, f"{role}_phone": parent.phone}
+    if not parent.known or not parent.situations:
+        values[f"{role}_kind"] = label(SITUATION_VALUES, PARENT_UNKNOWN)
+        return values
+    s = parent.situations[-1]  # a row holds one situation per parent: the latest
+    values.update({
+        f"{role}_kind": label(SITUATION_VALUES, s.kind),
+        f"{role}_since": _day(s.since), f"{role}_cross_county": _yes(s.cross_county),
+        f"{role}_destination": s.destination_code, f"{role}_contact": s.contact_frequency,
+        f"{role}_court": _yes(True) if s.court_declared else "",
+        f"{role}_police_date": _day(s.police_report_accepted_on),
+        f"{role}_disability_type": label(DISABILITY_VALUES, s.disability_type),
+        f"{role}_disability_grade": label(GRADE_VALUES, s.disability_grade)})
+    return values
+
+
+def _caregiver_cells(caregiver: CaregiverInput) -> dict[str, str]:
+    relationship = caregiver.relationship
+    if relationship in RELATIONSHIP_VALUES:
+        relationship = label(RELATIONSHIP_VALUES, relationship)
+    else:  # relatives the template has no value for: spellings of 其他亲属
+        relationship = {"aunt": "姑姑", "uncle": "叔叔"}.get(relationship, "其他亲属")
+    return {"caregiver_name": caregiver.name, "caregiver_relationship": relationship,
+            "caregiver_age": "" if caregiver.age is None else str(caregiver.age),
+            "caregiver_health": label(LEVEL3_VALUES, caregiver.health),
+            "caregiver_capacity": label(LEVEL3_VALUES, caregiver.capacity),
+            "caregiver_phone": caregiver.phone}
+
+
+def row_cells(registration: Registration, *, confirm: bool = False) -> list[str]:
+    """A registration as the cells of a template row (every column, in ``COLUMNS`` order):
+    what ``parse_row`` reads back. A parent's latest situation and the primary caregiver are
+    written, as a row holds one of each."""
+    child, household = registration.input, registration.household or HouseholdInput()
+    values: dict[str, Any] = {
+        "name": child.name, "former_names": child.former_names, "nickname": child.nickname,
+        "sex": label(SEX_VALUES, child.sex), "date_of_birth": child.date_of_birth.isoformat(),
+        "id_number": child.id_number, "ethnicity": ETHNICITY_LABELS.get(child.ethnicity, ""),
+        "hukou_type": label(HUKOU_VALUES, child.hukou_type),
+        "hukou_division_code": child.hukou_division_code, "division_code": child.division_code,
+        "school_status": label(SCHOOL_VALUES, child.school_status), "grade": child.grade,
+        "disability_type": label(DISABILITY_VALUES, child.disability_type),
+        "disability_grade": label(GRADE_VALUES, child.disability_grade),
+        "serious_illness": _yes(child.serious_illness), "illness_note": child.illness_note,
+        "lives_alone": _yes(child.lives_alone), "left_unattended": _yes(child.left_unattended),
+        "guardianship_harm": _yes(child.guardianship_harm),
+        "both_parents_cannot_be_found": _yes(child.both_parents_cannot_be_found),
+        "address": household.address, "minimum_allowance": _yes(household.minimum_allowance),
+        "extreme_poverty_support": _yes(household.extreme_poverty_support),
+        "assessed_poor": _yes(household.assessed_poor),
+        "confirm": _yes(True) if confirm else "",
+    }
+    for parent in registration.parents:
+        values.update(_parent_cells(parent))
+    caregiver = next((c for c in registration.caregivers if c.primary),
+                     registration.caregivers[0] if registration.caregivers else None)
+    if caregiver is not None:
+        values.update(_caregiver_cells(caregiver))
+    return ["" if values.get(column.key) is None else str(values.get(column.key, ""))
+            for column in COLUMNS]

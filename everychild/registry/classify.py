@@ -2,7 +2,10 @@
 everychild.rules, and the findings stored with their rule versions and reasons."""
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -10,11 +13,12 @@ from django.utils import timezone
 
 from everychild.access.policy import Actor
 from everychild.audit.services import record
-from everychild.places.models import Division
+from everychild.places.queries import DivisionLookup
 from everychild.registry.models import Child, ChildCategory, ChildEvent, HukouType
 from everychild.rules import (
     CATALOGUE,
     Catalogue,
+    CategoryChange,
     ChildFacts,
     Finding,
     ParentFacts,
@@ -28,10 +32,12 @@ from everychild.rules import (
 STORED_KINDS = (RuleKind.CATEGORY, RuleKind.SUBCATEGORY, RuleKind.ALERT)
 
 
-def _hukou_type(child: Child) -> str:
-    """Rural/urban by the hukou village's urban-rural code where known, else the hukou type."""
+def hukou_kind(child: Any, divisions: DivisionLookup | None = None) -> str:
+    """Rural/urban by the hukou village's urban-rural code where known, else the hukou type.
+
+    ``child`` is a Child or a services.ChildInput (the bulk import classifies before saving)."""
     code = child.hukou_division_code or child.division_code
-    village = Division.objects.filter(pk=code).only("urban_rural").first()
+    village = (divisions or DivisionLookup()).find(code)
     if village is not None and village.is_urban is not None:
         return "urban" if village.is_urban else "rural"
     if child.hukou_type in (HukouType.RURAL, HukouType.URBAN):
@@ -39,11 +45,12 @@ def _hukou_type(child: Child) -> str:
     return "unknown"
 
 
-def _parent_facts(child: Child, role: str) -> ParentFacts:
-    parent = next((p for p in child.parents.all() if p.role == role), None)
-    if parent is None:
+def _parent_facts(parents: Iterable[tuple[str, bool, Iterable[Any]]], role: str) -> ParentFacts:
+    found = next(((known, situations) for r, known, situations in parents if r == role), None)
+    if found is None:
         return ParentFacts()
-    situations = tuple(
+    known, situations = found
+    return ParentFacts(known=known, situations=tuple(
         ParentSituation(
             kind=s.kind, since=s.since, until=s.until, cross_county=s.cross_county,
             disability_grade=s.disability_grade, disability_type=s.disability_type or None,
@@ -51,22 +58,22 @@ def _parent_facts(child: Child, role: str) -> ParentFacts:
             death_kind=("declared_by_court" if s.court_declared else "natural")
             if s.kind == "dead" else None,
         )
-        for s in parent.situations.all()
-    )
-    return ParentFacts(situations=situations, known=parent.known)
+        for s in situations
+    ))
 
 
-def facts_for(child: Child) -> ChildFacts:
-    """The facts the rules read, from the child's records."""
-    household = child.household
+def facts_from(child: Any, household: Any, parents: list[tuple[str, bool, Iterable[Any]]],
+               hukou_type: str) -> ChildFacts:
+    """The facts the rules read. ``child`` and ``household`` are records or the registration's
+    inputs (same attribute names); ``parents`` is (role, known, situations) per parent."""
     return ChildFacts(
         date_of_birth=child.date_of_birth,
         province_code=child.division_code[:2],
-        hukou_type=_hukou_type(child),
+        hukou_type=hukou_type,
         hukou_division_code=child.hukou_division_code,
         residence_division_code=child.division_code,
-        father=_parent_facts(child, "father"),
-        mother=_parent_facts(child, "mother"),
+        father=_parent_facts(parents, "father"),
+        mother=_parent_facts(parents, "mother"),
         both_parents_cannot_be_found=child.both_parents_cannot_be_found,
         family_minimum_allowance=bool(household and household.minimum_allowance),
         family_extreme_poverty_support=bool(household and household.extreme_poverty_support),
@@ -76,11 +83,18 @@ def facts_for(child: Child) -> ChildFacts:
         has_disability_certificate=child.disability_grade is not None,
         serious_illness=child.serious_illness,
         guardianship_harm=child.guardianship_harm,
-        other_parent_incapacity_confirmed=child.other_parent_incapacity_confirmed,
-        other_parent_incapacity_reason=child.other_parent_incapacity_reason,
+        other_parent_incapacity_confirmed=getattr(child, "other_parent_incapacity_confirmed",
+                                                  False),
+        other_parent_incapacity_reason=getattr(child, "other_parent_incapacity_reason", ""),
         lives_alone=child.lives_alone,
         left_unattended=child.left_unattended,
     )
+
+
+def facts_for(child: Child) -> ChildFacts:
+    """The facts the rules read, from the child's records."""
+    parents = [(p.role, p.known, p.situations.all()) for p in child.parents.all()]
+    return facts_from(child, child.household, parents, hukou_kind(child))
 
 
 def rules_key(province_code: str, on: date, catalogue: Catalogue | None = None) -> str:
@@ -90,9 +104,15 @@ def rules_key(province_code: str, on: date, catalogue: Catalogue | None = None) 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _source(finding: Finding, catalogue: Catalogue) -> str:
+def source_of(finding: Finding, catalogue: Catalogue | None = None) -> str:
+    """The citation of the rule version behind a finding, as stored with the category."""
+    return _citation(finding.rule_code, finding.rule_version, catalogue or CATALOGUE)
+
+
+@lru_cache(maxsize=1024)
+def _citation(code: str, version: str, catalogue: Catalogue) -> str:
     try:
-        return catalogue.get(finding.rule_code, finding.rule_version).citation[:200]
+        return catalogue.get(code, version).citation[:200]
     except KeyError:
         return ""
 
@@ -142,7 +162,7 @@ def classify(
                 row.save(update_fields=["until"])
             ChildCategory.objects.create(
                 child=child, division_code=child.division_code, category=finding.rule_code,
-                rule_version=finding.rule_version, rule_source=_source(finding, catalogue),
+                rule_version=finding.rule_version, rule_source=source_of(finding, catalogue),
                 reasons=reasons, since=today)
         for code in set(current) - {f.rule_code for f in stored}:  # a rule no longer in force
             current[code].until = today
@@ -154,15 +174,22 @@ def classify(
     return findings
 
 
-def _record_change(child: Child, change, today: date, actor: Actor | None) -> None:
+def change_event(change: CategoryChange, today: date) -> tuple[str, str, dict[str, Any]]:
+    """The timeline event of a category entered or left: (kind, summary, detail)."""
     kind = ("alert" if change.kind == RuleKind.ALERT else
             "category_entered" if change.entered else "category_left")
     reasons = [r.as_dict() for r in change.reasons]
-    ChildEvent.objects.create(
-        child=child, division_code=child.division_code, kind=kind,
-        summary=change.rule_code, actor=actor.user if actor else None,
-        detail={"category": change.rule_code, "reasons": reasons, "on": today.isoformat(),
-                "old_version": change.old_version, "new_version": change.new_version})
+    return kind, change.rule_code, {
+        "category": change.rule_code, "reasons": reasons, "on": today.isoformat(),
+        "old_version": change.old_version, "new_version": change.new_version}
+
+
+def _record_change(child: Child, change: CategoryChange, today: date,
+                   actor: Actor | None) -> None:
+    kind, summary, detail = change_event(change, today)
+    ChildEvent.objects.create(child=child, division_code=child.division_code, kind=kind,
+                              summary=summary, actor=actor.user if actor else None,
+                              detail=detail)
 
 
 def sentences(reasons: list[dict]) -> list[str]:

@@ -15,8 +15,7 @@ from everychild.access.policy import Actor, can, require
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
 from everychild.places.codes import Level
-from everychild.places.models import Division
-from everychild.places.queries import get_division
+from everychild.places.queries import DivisionLookup
 from everychild.registry import idnumber, names
 from everychild.registry.classify import classify
 from everychild.registry.models import (
@@ -36,6 +35,10 @@ from everychild.registry.models import (
 )
 
 ADULT_AGE = 18
+REGISTERED = gettext_noop("Registered.")  # the timeline's first event
+SEXES = frozenset(Sex.values)
+PARENT_ROLES = frozenset(ParentRole.values)
+SITUATION_KINDS = frozenset(SituationKind.values)
 # Registration, monitoring, reporting and case management rest on statutory duty (PIPL 13(3)).
 STATUTORY_PURPOSES = (Purpose.REGISTRATION, Purpose.MONITORING, Purpose.REPORTING,
                       Purpose.CASE_MANAGEMENT)
@@ -146,9 +149,10 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _village(code: str, field_name: str = "division_code") -> str:
+def _village(code: str, field_name: str = "division_code",
+             divisions: DivisionLookup | None = None) -> str:
     try:
-        division = get_division(code)
+        division = (divisions or DivisionLookup()).get(code)
     except ValidationError:
         raise ValidationError({field_name: _("Unknown division code: %(code)s") %
                                {"code": (code or "")[:12]}}) from None
@@ -157,38 +161,38 @@ def _village(code: str, field_name: str = "division_code") -> str:
     return division.code
 
 
-def _known_county(code: str) -> bool:
-    return Division.objects.filter(pk=code.ljust(12, "0")).exists()
+def _known_county(code: str, divisions: DivisionLookup | None = None) -> bool:
+    return (divisions or DivisionLookup()).exists(code.ljust(12, "0"))
 
 
-def _validate(data: ChildInput, today: date) -> tuple[list[str], str]:
+def _validate(data: ChildInput, today: date,
+              divisions: DivisionLookup | None = None) -> tuple[list[str], str]:
     """Field errors raise; warnings are returned with the normalised ID number."""
+    divisions = divisions or DivisionLookup()
     errors: dict[str, str] = {}
     if not data.name.strip() or len(data.name.strip()) > 50:
         errors["name"] = _("Enter the child's name (at most 50 characters).")
-    if data.sex not in Sex.values:
+    if data.sex not in SEXES:
         errors["sex"] = _("Choose the child's sex.")
     if data.date_of_birth > today:
         errors["date_of_birth"] = _("The date of birth is in the future.")
     elif age_on(data.date_of_birth, today) >= ADULT_AGE:
         errors["date_of_birth"] = _("This person is already 18: the registry holds children.")
-    if data.hukou_division_code:
-        try:
-            get_division(data.hukou_division_code)
-        except ValidationError:
-            errors["hukou_division_code"] = _("Unknown division code: %(code)s") % {
-                "code": data.hukou_division_code[:12]}
+    if data.hukou_division_code and not divisions.exists(data.hukou_division_code):
+        errors["hukou_division_code"] = _("Unknown division code: %(code)s") % {
+            "code": data.hukou_division_code[:12]}
     warnings: list[str] = []
     number = ""
     if data.id_number.strip():
         try:
-            parsed = idnumber.parse(data.id_number, today=today, known_region=_known_county)
+            parsed = idnumber.parse(data.id_number, today=today,
+                                    known_region=lambda code: _known_county(code, divisions))
         except idnumber.IdNumberError as exc:
             errors["id_number"] = str(exc)
         else:
             number = parsed.number
             warnings += list(parsed.warnings)
-            if "date_of_birth" not in errors and data.sex in Sex.values:
+            if "date_of_birth" not in errors and data.sex in SEXES:
                 warnings += idnumber.cross_check(parsed, data.date_of_birth, data.sex)
     if errors:
         raise ValidationError(errors)
@@ -220,6 +224,16 @@ def _request_from_holder(actor: Actor, existing: Child) -> None:
         actor=actor.user)
 
 
+def duplicate_keys(name: str) -> set[str]:
+    """The keys a possible duplicate shares: the name itself and its full pinyin readings
+    (initials alone, "zw", would match too many)."""
+    name = name.strip()
+    return {k for k in names.search_keys(name) if len(k) > len(name)} | {name}
+
+
+DUPLICATE_REASON = gettext_noop("same name or pinyin, same date of birth, same township")
+
+
 def possible_duplicates(actor: Actor, data: ChildInput) -> list[PossibleDuplicate]:
     """Children with the same name, or the same pinyin and date of birth in the township."""
     township = data.division_code[:9]
@@ -227,24 +241,26 @@ def possible_duplicates(actor: Actor, data: ChildInput) -> list[PossibleDuplicat
         division_code__range=(township + "000", township + "999"),
         date_of_birth=data.date_of_birth,
     )
-    # The name itself and full pinyin; initials alone ("zw") would match too many.
-    keys = {k for k in names.search_keys(data.name) if len(k) > len(data.name.strip())}
-    keys.add(data.name.strip())
-    candidates = (NameKey.objects.filter(child__in=same_dob, key__in=keys)
+    candidates = (NameKey.objects.filter(child__in=same_dob, key__in=duplicate_keys(data.name))
                   .values_list("child_id", "division_code").distinct()[:20])
-    reason = _("same name or pinyin, same date of birth, same township")
+    reason = _(DUPLICATE_REASON)
     return [PossibleDuplicate(str(child_id) if can(actor, Capability.CHILD_VIEW, code) else "",
                               reason) for child_id, code in candidates]
 
 
-def _name_keys(child: Child) -> list[NameKey]:
-    texts = [child.name, child.former_names, child.nickname]
+def name_keys(*texts: str) -> set[str]:
+    """The search keys of a child's name, former names and nickname (comma-separated lists)."""
     keys: set[str] = set()
     for text in texts:
         for part in (text or "").replace("，", ",").split(","):
             if part.strip():
                 keys |= names.search_keys(part.strip())
-    return [NameKey(child=child, division_code=child.division_code, key=k[:64]) for k in keys]
+    return {k[:64] for k in keys}
+
+
+def _name_keys(child: Child) -> list[NameKey]:
+    return [NameKey(child=child, division_code=child.division_code, key=k)
+            for k in name_keys(child.name, child.former_names, child.nickname)]
 
 
 def register_child(
@@ -274,25 +290,23 @@ def register_child(
                object_id=child.pk, detail={"warnings_confirmed": warnings,
                                            "duplicates_dismissed": [d.child_id for d in duplicates]})
         ChildEvent.objects.create(child=child, division_code=child.division_code,
-                                  kind="registered", summary=gettext_noop("Registered."), actor=actor.user)
+                                  kind="registered", summary=REGISTERED, actor=actor.user)
         classify(child, today=today, actor=actor)
     return child
 
 
-def _validate_parent(parent: ParentInput) -> None:
-    if parent.role not in ParentRole.values:
+def _validate_parent(parent: ParentInput, divisions: DivisionLookup | None = None) -> None:
+    if parent.role not in PARENT_ROLES:
         raise ValidationError({"parents": _("A parent is either the father or the mother.")})
     for situation in parent.situations:
-        if situation.kind not in SituationKind.values:
+        if situation.kind not in SITUATION_KINDS:
             raise ValidationError({"parents": _("Unknown parent situation.")})
         if situation.since and situation.until and situation.until < situation.since:
             raise ValidationError({"parents": _("A situation ends before it starts.")})
-        if situation.destination_code:
-            try:
-                get_division(situation.destination_code)
-            except ValidationError:
-                raise ValidationError({"parents": _("Unknown division code: %(code)s") % {
-                    "code": situation.destination_code[:12]}}) from None
+        if situation.destination_code and not (divisions or DivisionLookup()).exists(
+                situation.destination_code):
+            raise ValidationError({"parents": _("Unknown division code: %(code)s") % {
+                "code": situation.destination_code[:12]}})
 
 
 def _derive_cross_county(registration: Registration) -> None:

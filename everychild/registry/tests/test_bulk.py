@@ -146,7 +146,11 @@ def test_good_rows_land_and_bad_rows_are_listed_with_row_column_and_message(dire
     assert awaiting.line == 9 and "2015-03-02" in " ".join(awaiting.detail["warnings"])
     event = AuditEvent.objects.get(action="child.import")
     assert event.object_id == str(job.pk) and event.detail["rejected"] == 5
-    assert AuditEvent.objects.filter(action="child.create").count() == 2
+    # One event per county and batch names every child it registered.
+    [created] = AuditEvent.objects.filter(action="child.create")
+    assert created.object_id == str(job.pk) and created.division_code == "610723000000"
+    assert sorted(created.detail["children"]) == sorted(
+        str(pk) for pk in Child.objects.values_list("pk", flat=True))
     job.refresh_from_db()
     assert job.content is None  # the uploaded file is not kept
 
