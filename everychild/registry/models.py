@@ -314,4 +314,14 @@ class ChildEvent(ChildScoped):
         indexes = [models.Index(fields=["child", "at"], name="childevent_child_at")]
 
 
+class RulesApplied(models.Model):
+    """The rules key (classify.rules_key) every child of a province was last brought up to, so
+    the daily tick looks for children under older rule versions only when a province's rules
+    changed, not by scanning every child every day."""
+
+    province_code = models.CharField(max_length=2, primary_key=True)
+    rules_key = models.CharField(max_length=16)
+    applied_on = models.DateField()
+
+
 from everychild.registry.models_bulk import *  # noqa

@@ -80,3 +80,19 @@ def test_reclassification_by_the_tick_is_audited(director):
     event = AuditEvent.objects.get(action="child.classify", object_id=str(child.pk),
                                    actor_id=None)
     assert "left_behind" in event.detail["left"]
+
+
+@pytest.mark.django_db
+def test_the_tick_looks_for_stale_rules_only_in_provinces_whose_rules_changed(director):
+    from everychild.registry.jobs import _changed_provinces
+    from everychild.registry.models import RulesApplied
+
+    register_child(director, left_behind(), today=TODAY)
+    assert "61" in _changed_provinces(TODAY, CATALOGUE)  # never applied yet
+    reclassify_due(today=TODAY)
+    assert RulesApplied.objects.filter(province_code="61").exists()
+    assert _changed_provinces(TODAY, CATALOGUE) == {}  # nothing to scan tomorrow
+    current = CATALOGUE.rule_for("left_behind", "61", TODAY)
+    bumped = CATALOGUE.with_rules(dataclasses.replace(
+        current, version="2025.9", province="61", effective_from=date(2025, 6, 10)))
+    assert set(_changed_provinces(date(2025, 6, 10), bumped)) == {"61"}
