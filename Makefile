@@ -50,8 +50,11 @@ divisions: setup
 	$(BIN)/everychild migrate --noinput -v0
 	$(BIN)/everychild import-divisions var/divisions/package/dist
 
+BENCH_CHILDREN ?= 1000000
+
 bench: setup
 	$(BIN)/python bench/import_divisions.py
+	$(BIN)/python -m bench.registry --children $(BENCH_CHILDREN)
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -243,6 +243,31 @@ def run_copy(kind: str, path: Path, width: int) -> tuple[float, int]:
     return seconds, loaded
 
 
+REGISTRY_TABLES = ("registry_household", "registry_child", "registry_namekey", "registry_parent",
+                   "registry_parentsituation", "registry_caregiver", "registry_legalbasis",
+                   "registry_childcategory", "registry_childevent", "registry_importrow")
+
+
+def database_only(kind: str) -> tuple[float | None, int]:
+    """Seconds PostgreSQL alone takes to insert every imported row again into copies of the
+    registry tables with the same indexes (INSERT ... SELECT: no Python, no network), and the
+    number of rows: the ceiling any import path meets on this machine."""
+    from django.db import connection
+
+    if kind != "postgresql":
+        return None, 0
+    seconds, rows = 0.0, 0
+    with connection.cursor() as cursor:
+        for table in REGISTRY_TABLES:
+            cursor.execute(f"CREATE TEMP TABLE bench_{table} (LIKE {table} INCLUDING INDEXES)")
+            started = time.perf_counter()
+            cursor.execute(f"INSERT INTO bench_{table} SELECT * FROM {table}")  # noqa: S608
+            rows += cursor.rowcount
+            seconds += time.perf_counter() - started
+            cursor.execute(f"DROP TABLE bench_{table}")
+    return seconds, rows
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
@@ -313,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         translation.activate("zh-hans")
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)  # the pages' manifest
         load_demo()
         actor = county_actor("yx")  # actor_for_post of yx_civil_affairs_officer's post in 610723
         log(f"migrated, demo loaded; actor {actor.user.username} for {actor.post.division_id}")
@@ -336,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+        db_seconds, db_rows = database_only(kind)
+        if db_seconds:
+            log(f"database alone: {db_rows} rows in {db_seconds:.1f} s")
         list_ms, shown = time_county_list(actor)
         search_ms, found = time_id_search(actor, samples)
         list_p50, list_p95 = percentiles(list_ms)
@@ -369,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
                 "rejected": imported["rejected"],
                 "awaiting_confirmation": imported["awaiting_confirmation"],
                 "copy_seconds": round(copy_seconds, 3), "copied": copied,
+                "database_rows_per_child": round(db_rows / args.children, 1) if db_rows else None,
+                "database_only_children_per_s": round(args.children / db_seconds, 1)
+                if db_seconds else None,
                 "rows_without_free_id_number": no_id, "list_rows_shown": shown,
                 "id_searches_found": f"{found}/{len(search_ms)}",
                 "timed_requests": TIMED_REQUESTS, "warm_up": WARM_UP,
