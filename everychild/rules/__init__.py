@@ -33,7 +33,8 @@ province_code, on)`` and ``affected_by(rule, children, on)`` (who to re-evaluate
 
 Findings (:mod:`.findings`): ``Finding(rule_code, rule_version, kind, in_category, reasons,
 rule_province)``; each ``Reason`` is one translatable sentence citing the source
-(``str(reason)`` renders it in the active language).
+(``str(reason)`` renders it in the active language). Findings and reasons are values, shared between
+children who have equal ones; the reason dicts of ``as_dict()`` are shared too, so read-only.
 """
 
 from .catalogue import CATALOGUE, Catalogue, rules_for

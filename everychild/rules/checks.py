@@ -14,7 +14,13 @@ from .facts import ChildFacts, HukouType
 from .facts import ParentSituationKind as K
 from .findings import PARENT_TERMS, Reason
 from .rule import Outcome, Rule
-from .situations import DISABILITY_TERMS, SituationDefinitions, away_status, parent_status
+from .situations import (
+    DISABILITY_TERMS,
+    ParentStatus,
+    SituationDefinitions,
+    away_status,
+    parent_status,
+)
 
 HUKOU_TERMS = {HukouType.RURAL: _("rural"), HukouType.URBAN: _("urban"), HukouType.UNKNOWN: _("unknown")}
 ORPHAN_SOURCE = "国办发〔2010〕54号"
@@ -56,14 +62,15 @@ def left_behind(facts: ChildFacts, on: date, rule: Rule) -> Outcome:
         other_role = _other(away_role)
         away_reason = away[away_role][1]
         assert away_reason is not None
-        incapacity = _lacks_capacity(facts, other_role, on, rule)
+        defs: SituationDefinitions = rule.param("situations")
+        status = parent_status(other_role, getattr(facts, other_role), on, defs, src)
+        incapacity = _lacks_capacity(facts, status, defs, rule)
         terms = {"away": PARENT_TERMS[away_role], "other": PARENT_TERMS[other_role]}
         if incapacity:
             return Outcome(True, (Reason.make(
                 "one_away_other_incapable",
                 _("The %(away)s is working away from home and the %(other)s lacks guardianship capacity "
                    "(%(source)s)."), terms=terms, source=src), away_reason, incapacity))
-        status = parent_status(other_role, getattr(facts, other_role), on, rule.param("situations"), src)
         detail = [r for r in status.explanation() if r.code != "parent_migrant_worker"]
         if away[other_role][1] is not None:
             detail.insert(0, away[other_role][1])
@@ -80,10 +87,10 @@ def left_behind(facts: ChildFacts, on: date, rule: Rule) -> Outcome:
     return Outcome(False, (summary, *[r for _, r in away.values() if r is not None]))
 
 
-def _lacks_capacity(facts: ChildFacts, role: str, on: date, rule: Rule) -> Reason | None:
-    """Why the parent ``role`` lacks guardianship capacity (an interpretation of 无监护能力), or None."""
-    defs: SituationDefinitions = rule.param("situations")
-    status = parent_status(role, getattr(facts, role), on, defs, rule.citation)
+def _lacks_capacity(facts: ChildFacts, status: ParentStatus, defs: SituationDefinitions,
+                    rule: Rule) -> Reason | None:
+    """Why the parent of ``status`` lacks guardianship capacity (an interpretation of 无监护能力), or
+    None."""
     found = status.dead_or_missing or status.in_set(defs.kinds)
     if found:
         return found
@@ -92,7 +99,7 @@ def _lacks_capacity(facts: ChildFacts, role: str, on: date, rule: Rule) -> Reaso
             "incapacity_confirmed",
             _("A supervisor confirmed that the %(parent)s lacks guardianship capacity: %(reason)s "
                "(an interpretation of 无监护能力; %(source)s)."),
-            terms={"parent": PARENT_TERMS[role]},
+            terms={"parent": PARENT_TERMS[status.role]},
             reason=facts.other_parent_incapacity_reason.strip().rstrip("。."), source=rule.citation)
     return None
 

@@ -9,8 +9,10 @@ months. A child therefore turns 16 on the 16th birthday, and a child born on 29 
 
 from calendar import monthrange
 from datetime import date
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 15)  # a bulk import asks for the same few thousand days over and over
 def add_months(start: date, months: int) -> date:
     """The day ``months`` calendar months after ``start`` (end-of-month clamped)."""
     index = start.year * 12 + (start.month - 1) + months
@@ -24,10 +26,15 @@ def birthday(date_of_birth: date, age: int) -> date:
     return add_months(date_of_birth, 12 * age)
 
 
-def age_on(date_of_birth: date, on: date) -> int:
-    """Full years of age on ``on`` (the age changes on the birthday itself)."""
+def check_born(date_of_birth: date, on: date) -> None:
+    """Refuse a day before the date of birth (ValueError)."""
     if on < date_of_birth:
         raise ValueError(f"{on} is before the date of birth {date_of_birth}")
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Full years of age on ``on`` (the age changes on the birthday itself)."""
+    check_born(date_of_birth, on)
     years = on.year - date_of_birth.year
     if birthday(date_of_birth, years) > on:
         years -= 1

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from django.utils.translation import gettext_noop as _  # marks message ids; rendering translates
 
 from .catalogue import CATALOGUE, Catalogue
-from .dates import age_on, birthday
+from .dates import birthday, check_born
 from .facts import ChildFacts
 from .findings import Finding, Reason, RuleKind
 from .rule import Rule
 
 CATEGORY_KINDS = frozenset({RuleKind.CATEGORY, RuleKind.SUBCATEGORY})
 ChildId = TypeVar("ChildId", bound=Hashable)
+AGE_LIMIT_REACHED = _("Turned %(age)s on %(date)s: no longer %(noun)s (%(source)s).")
+UNDER_AGE_LIMIT = _("Under %(age)s until %(date)s, when the child turns %(age)s (%(source)s).")
 
 
 def apply_rule(rule: Rule, facts: ChildFacts, on: date) -> Finding:
@@ -25,21 +28,32 @@ def apply_rule(rule: Rule, facts: ChildFacts, on: date) -> Finding:
     A child past the age limit is out of the category; the reason says so ("Turned 16 on ...: no longer
     a left-behind child") when the other conditions still hold, and gives the check's own reasons when
     they do not (so a child who never was in the category is not told they left it)."""
-    age_on(facts.date_of_birth, on)  # refuses a day before the birth
+    check_born(facts.date_of_birth, on)
+    return _apply_born(rule, facts, on)
+
+
+def _apply_born(rule: Rule, facts: ChildFacts, on: date) -> Finding:
+    """:func:`apply_rule` for a day already checked not to be before the birth."""
     ends = birthday(facts.date_of_birth, rule.age_limit)
     in_category, reasons = rule.check(facts, on, rule)
     if in_category and on >= ends:
         in_category = False
-        reasons = (Reason.make(
-            "age_limit_reached", _("Turned %(age)s on %(date)s: no longer %(noun)s (%(source)s)."),
-            terms={"noun": rule.noun}, age=rule.age_limit, date=ends, source=rule.citation),)
+        reasons = (Reason.make("age_limit_reached", AGE_LIMIT_REACHED, terms={"noun": rule.noun},
+                               age=rule.age_limit, date=ends, source=rule.citation),)
     elif in_category:
-        reasons = (*reasons, Reason.make(
-            "under_age_limit",
-            _("Under %(age)s until %(date)s, when the child turns %(age)s (%(source)s)."),
-            age=rule.age_limit, date=ends, source=rule.citation))
-    return Finding(rule_code=rule.code, rule_version=rule.version, rule_province=rule.province,
-                   kind=rule.kind, in_category=in_category, reasons=tuple(reasons))
+        reasons = (*reasons, Reason.make("under_age_limit", UNDER_AGE_LIMIT, age=rule.age_limit, date=ends,
+                                         source=rule.citation))
+    return _finding(rule.code, rule.version, rule.province, rule.kind, in_category, tuple(reasons))
+
+
+# Most children share their findings with others (not in a category, for the same reasons). A finding
+# with its dict form takes 1-1.5 kB: the 8192 most recently used are kept (at most ~12 MB).
+@lru_cache(maxsize=1 << 13, typed=True)
+def _finding(code: str, version: str, province: str, kind: RuleKind, in_category: bool,
+             reasons: tuple[Reason, ...]) -> Finding:
+    """The finding with these fields, made once while it is in use (findings are values)."""
+    return Finding(rule_code=code, rule_version=version, rule_province=province, kind=kind,
+                   in_category=in_category, reasons=reasons)
 
 
 def evaluate(facts: ChildFacts, on: date, province_code: str | None = None, *,
@@ -49,7 +63,9 @@ def evaluate(facts: ChildFacts, on: date, province_code: str | None = None, *,
     ``province_code``; "" for the national rules). Raises ValueError for a day before the birth."""
     province = facts.province_code if province_code is None else province_code
     rules = (catalogue or CATALOGUE).rules_for(province, on)
-    return [apply_rule(rule, facts, on) for rule in rules]
+    if rules:  # refuse a day before the birth once, not once per rule (as apply_rule does)
+        check_born(facts.date_of_birth, on)
+    return [_apply_born(rule, facts, on) for rule in rules]
 
 
 def census_indicator(facts: ChildFacts, on: date, *, catalogue: Catalogue | None = None) -> Finding | None:

@@ -117,8 +117,18 @@ class ParentFacts:
         object.__setattr__(self, "situations", tuple(self.situations))
 
     def holding(self, on: date) -> tuple[ParentSituation, ...]:
-        """The situations that hold on ``on``."""
-        return tuple(s for s in self.situations if s.holds_on(on))
+        """The situations that hold on ``on``.
+
+        The rules ask this many times per evaluation, always for the same day: the answer for the last
+        day asked is kept on the instance (not a field: equality, hashing and ``repr`` ignore it)."""
+        cached = self.__dict__.get("_holding")
+        if cached is not None and cached[0] == on:
+            return cached[1]
+        found = tuple([s for s in self.situations if s.holds_on(on)])
+        if len(found) == len(self.situations):
+            found = self.situations  # all of them, the usual case: nothing new to keep
+        object.__setattr__(self, "_holding", (on, found))
+        return found
 
     @property
     def facts_unknown(self) -> bool:

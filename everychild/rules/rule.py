@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -70,7 +71,7 @@ class Rule:
         if unknown:
             raise ValueError(f"{self.code} {self.version}: configuration names unknown params {unknown}")
 
-    @property
+    @cached_property  # every reason cites it; kept in the instance dict, outside the fields
     def citation(self) -> str:
         """The documents, short, for reasons: "民发〔2019〕62号, 民发〔2020〕125号"."""
         return ", ".join(s.document for s in self.sources)

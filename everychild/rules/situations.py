@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.utils.translation import gettext_noop as _  # marks message ids; rendering translates
 
@@ -75,7 +76,7 @@ class SituationDefinitions:
     serious_intellectual_mental_grades: frozenset[int] = frozenset({1, 2, 3, 4})
     serious_illness_definition: str = NATIONAL_SERIOUS_ILLNESS
 
-    @property
+    @cached_property  # asked for every situation assessed
     def kinds(self) -> frozenset[K]:
         return self.both_branch | self.one_dead_branch
 
