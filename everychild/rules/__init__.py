@@ -35,6 +35,12 @@ Findings (:mod:`.findings`): ``Finding(rule_code, rule_version, kind, in_categor
 rule_province)``; each ``Reason`` is one translatable sentence citing the source
 (``str(reason)`` renders it in the active language). Findings and reasons are values, shared between
 children who have equal ones; the reason dicts of ``as_dict()`` are shared too, so read-only.
+
+Visit plans (:mod:`.visit_plans`): ``policy_for(province_code, on)`` (a versioned ``PolicyRule``),
+``visit_plan(categories, risk, rule=..., last_visit=, identified_on=, report_on=) -> VisitPlan``,
+``tighten(plan, Interval, last_visit)`` (``LooserThanPolicy`` when looser), ``escalation(due, on, rule)``.
+Risk (:mod:`.risk`): ``instrument_for(province_code, on)`` and ``score(answers, rule) -> RiskScore``
+(provisional, not validated); ``current_risk_level(current, RiskSignal) -> CurrentRisk``.
 """
 
 from .catalogue import CATALOGUE, Catalogue, rules_for
@@ -60,11 +66,43 @@ from .facts import (
     ParentSituationKind,
 )
 from .findings import Finding, Reason, RuleKind
+from .risk import (
+    CurrentRisk,
+    LoweringRefused,
+    PolicyRule,
+    RiskLevel,
+    RiskScore,
+    RiskSignal,
+    RiskSource,
+    current_risk_level,
+    instrument_for,
+    score,
+)
 from .rule import Rule, Source
+from .visit_plans import (
+    DueVisit,
+    Escalation,
+    Interval,
+    LooserThanPolicy,
+    Notify,
+    Unit,
+    VisitPlan,
+    add_working_days,
+    check_interval,
+    escalation,
+    policy_for,
+    tighten,
+    visit_plan,
+)
 
 __all__ = [
     "CATALOGUE", "Catalogue", "CategoryChange", "ChildFacts", "DeathKind", "DisabilityType", "Finding",
     "FindingLike", "HukouType", "ParentFacts", "ParentSituation", "ParentSituationKind", "Reason", "Rule",
     "RuleKind", "Source", "affected_by", "alerts", "apply_rule", "categories", "categories_changed",
     "census_indicator", "evaluate", "rules_for", "stale_rules",
+    # monitoring: visit plans and risk
+    "CurrentRisk", "DueVisit", "Escalation", "Interval", "LooserThanPolicy", "LoweringRefused", "Notify",
+    "PolicyRule", "RiskLevel", "RiskScore", "RiskSignal", "RiskSource", "Unit", "VisitPlan",
+    "add_working_days", "check_interval", "current_risk_level", "escalation", "instrument_for",
+    "policy_for", "score", "tighten", "visit_plan",
 ]
