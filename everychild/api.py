@@ -13,6 +13,7 @@ from everychild.accounts.api import router as accounts_router
 from everychild.audit.api import router as audit_router
 from everychild.core.api_auth import BearerToken, Session
 from everychild.core.problems import problem
+from everychild.notifications.api import router as notifications_router
 from everychild.places.api import router as places_router
 from everychild.registry.api import router as registry_router
 from everychild.registry.services import DuplicateIdNumber
@@ -29,6 +30,7 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/places", places_router, tags=["places"])
 api.add_router("/audit", audit_router, tags=["audit"])
+api.add_router("/notifications", notifications_router, tags=["notifications"])
 api.add_router("/children", registry_router, tags=["children"])
 
 

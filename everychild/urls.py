@@ -21,6 +21,7 @@ urlpatterns = [
     path("places/<str:code>/urban-rural/", places_views.urban_rural_edit,
          name="division_urban_rural"),
     path("audit/", audit_views.event_list, name="audit_events"),
+    path("notifications/", include("everychild.notifications.urls")),
     path("children/", include("everychild.registry.urls")),
     path("children/bulk/", include("everychild.registry.urls_bulk")),
     path("api/v1/", api.urls),
