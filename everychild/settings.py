@@ -87,8 +87,10 @@ INSTALLED_APPS = [
     "everychild.accounts",
     "everychild.access",
     "everychild.audit",
+    "everychild.notifications",
     "everychild.rules",
     "everychild.registry",
+    "everychild.visits",
 ]
 
 MIDDLEWARE = [
@@ -283,4 +285,8 @@ EVERYCHILD_TICK_SECONDS = int(os.environ.get("EVERYCHILD_TICK_SECONDS", "120"))
 EVERYCHILD_TICK_JOBS = [
     "everychild.audit.services.checkpoint_heads",
     "everychild.registry.jobs.reclassify_due",
+    "everychild.core.outbox.deliver",
 ]
+# Topics a lower app emits (everychild.core.outbox) -> the consumers of higher apps.
+EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans"]}
+EVERYCHILD_OUTBOX_CONSUMERS = {"visits.plans": "everychild.visits.jobs.refresh_plans"}

@@ -37,3 +37,11 @@ def tick() -> dict[str, object]:
     if results is None:
         return {"skipped": "another tick is running"}
     return {name: str(result) for name, result in results.items()}
+
+
+@task()
+def deliver_outbox() -> int:
+    """Deliver the outbox now (enqueued after a commit that wrote to it)."""
+    from everychild.core.outbox import deliver
+
+    return deliver()

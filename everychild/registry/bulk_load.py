@@ -21,18 +21,22 @@ from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from everychild.access.policy import Actor, can
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
+from everychild.core import outbox
+from everychild.core.models import OutboxEvent
 from everychild.places.codes import county_of
 from everychild.places.queries import DivisionLookup
 from everychild.registry import bulk_tables, idnumber, services
 from everychild.registry.bulk_columns import RowProblems, parse_row
 from everychild.registry.bulk_tables import new_id
 from everychild.registry.classify import (
+    CHILD_CHANGED,
     STORED_KINDS,
     change_event,
     facts_from,
@@ -299,9 +303,13 @@ class BatchLoader:
             counties[county_of(c.data.division_code).ljust(12, "0")].append(str(c.child_id))
             results[c.index] = RowResult(RowOutcome.IMPORTED, child_id=c.child_id,
                                          division_code=c.data.division_code)
+        tables[OutboxEvent] = outbox.rows_for(CHILD_CHANGED, [c.child_id for c in accepted],
+                                              [c.data.division_code for c in accepted])
         for model in (Household, Child, NameKey, Parent, ParentSituation, Caregiver, LegalBasis,
-                      ChildCategory, ChildEvent):
+                      ChildCategory, ChildEvent, OutboxEvent):
             bulk_tables.write(model, tables[model])
+        if tables[OutboxEvent]:
+            transaction.on_commit(outbox.deliver_soon)
         for county, children in counties.items():
             record(self.actor, "child.create", division_code=county, object_type="import_job",
                    object_id=self.job_id, detail={

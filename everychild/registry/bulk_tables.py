@@ -78,7 +78,8 @@ class Table:
 
     def __init__(self, model: type[models.Model]) -> None:
         vendor = connection.vendor
-        fields = list(model._meta.concrete_fields)
+        fields = [f for f in model._meta.concrete_fields  # the database numbers AutoFields
+                  if not isinstance(f, models.AutoField)]
         self.model = model
         self.names = [f.attname for f in fields]
         self.columns = [f.column for f in fields]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from everychild.access.policy import Actor
 from everychild.audit.services import record
+from everychild.core import outbox
 from everychild.places.queries import DivisionLookup
 from everychild.registry.models import Child, ChildCategory, ChildEvent, HukouType
 from everychild.rules import (
@@ -30,6 +31,7 @@ from everychild.rules import (
 )
 
 STORED_KINDS = (RuleKind.CATEGORY, RuleKind.SUBCATEGORY, RuleKind.ALERT)
+CHILD_CHANGED = "child.changed"  # outbox topic: a child registered or its categories changed
 
 
 def hukou_kind(child: Any, divisions: DivisionLookup | None = None) -> str:
@@ -167,6 +169,8 @@ def classify(
         for code in set(current) - {f.rule_code for f in stored}:  # a rule no longer in force
             current[code].until = today
             current[code].save(update_fields=["until"])
+        if changes or not old:  # a new child, or categories changed: plans follow
+            outbox.emit(CHILD_CHANGED, [child.pk], child.division_code)
         child.findings = [f.as_dict() for f in findings]
         child.classified_on = today
         child.rules_key = rules_key(child.division_code[:2], today, catalogue)

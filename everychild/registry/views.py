@@ -476,7 +476,8 @@ def _event_view(event) -> dict:
     if event.actor is not None:
         who = getattr(event.actor, "full_name", "") or event.actor.username
     return {
-        "at": event.at, "kind": event.kind, "title": titles.get(event.kind, event.summary),
+        # Kinds of other apps (visits, reports...) keep a message id as the summary.
+        "at": event.at, "kind": event.kind, "title": titles.get(event.kind) or _(event.summary),
         "category": code, "who": who,
         "reasons": [render_reason(r) for r in detail.get("reasons", [])
                     if isinstance(r, dict)],

@@ -507,7 +507,9 @@ def test_background_import_through_the_page_and_the_worker(make_actor, client, t
     assert ImportRow.objects.count() == 9 and Child.objects.count() == 3
     from django_tasks_db.models import DBTaskResult
 
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL",
+                                       task_path__endswith="import_children").count() == 2
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()  # the outbox too
 
 
 @pytest.mark.django_db

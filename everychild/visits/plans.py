@@ -1,0 +1,109 @@
+"""Each child's visit plan, kept current from the rules of ``everychild.rules.visit_plans``.
+
+A plan follows the child: the outbox consumer ``refresh_plans`` recomputes it when the child
+is registered or its categories change; a visit, a risk change and a supervisor's tightening
+recompute it at once. A supervisor's tighter interval stays while it is still at least as
+tight as the policy; if the policy becomes tighter still, the policy's interval applies.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from everychild.registry.models import Child, ChildCategory
+from everychild.rules.risk import RiskLevel
+from everychild.rules.visit_plans import (
+    Interval,
+    LooserThanPolicy,
+    Unit,
+    policy_for,
+    tighten,
+    visit_plan,
+)
+from everychild.rules.visit_plans import VisitPlan as PlanRule
+from everychild.visits.models import RISK_RANK, ChildRisk, Escalation, VisitPlan
+
+BATCH = 500
+
+
+def interval_text(interval: Interval | None) -> str:
+    return f"{interval.count} {interval.unit.value}" if interval else ""
+
+
+def parse_interval(text: str) -> Interval | None:
+    if not text:
+        return None
+    count, unit = text.split()
+    return Interval(int(count), Unit(unit))
+
+
+def compute(categories: Iterable[str], risk: str, *, province: str, identified_on: date,
+            last_visit: date | None, report_on: date | None, tightened: str,
+            today: date) -> tuple[PlanRule, str]:
+    """The plan the rules give, and the supervisor's interval still in force ("" if none)."""
+    rule = policy_for(province, today)
+    plan = visit_plan(categories, RiskLevel(risk or RiskLevel.LOW), rule=rule,
+                      last_visit=last_visit, identified_on=identified_on, report_on=report_on)
+    if tightened:
+        try:
+            plan = tighten(plan, parse_interval(tightened), last_visit)
+        except LooserThanPolicy:  # the policy is now tighter than the supervisor's setting
+            tightened = ""
+    return plan, tightened
+
+
+def apply(row: VisitPlan, plan: PlanRule, tightened: str, risk: str) -> None:
+    """Copy a computed plan onto its row; a new due date restarts the escalation."""
+    if row.next_due != plan.next_due:
+        row.escalated = Escalation.NONE
+    row.risk_rank = RISK_RANK.get(risk, 0)
+    row.policy_interval = interval_text(plan.policy_interval)
+    row.tightened_interval = tightened
+    if not tightened:
+        row.tightened_reason, row.tightened_by = "", None
+    row.rule_version, row.rule_source = plan.rule_version, plan.source[:200]
+    row.reasons = [r.as_dict() for r in plan.reasons]
+    row.next_due, row.due_for, row.contact_due = plan.next_due, plan.due_for.value, plan.contact_due
+
+
+def refresh(child: Child, today: date | None = None) -> VisitPlan:
+    """Recompute one child's plan (after a visit, a risk change, a tightening)."""
+    return _refresh([child.pk], today)[0]
+
+
+def refresh_plans(child_ids: list[str], today: date | None = None) -> int:
+    """The outbox consumer of "child.changed": recompute these children's plans, in batches."""
+    done = 0
+    for start in range(0, len(child_ids), BATCH):
+        done += len(_refresh(child_ids[start:start + BATCH], today))
+    return done
+
+
+def _refresh(child_ids: list[Any], today: date | None) -> list[VisitPlan]:
+    today = today or timezone.localdate()
+    children = list(Child.objects.filter(pk__in=child_ids).only("pk", "division_code",
+                                                                  "created_at"))
+    ids = [c.pk for c in children]
+    categories: dict[Any, list[str]] = defaultdict(list)
+    for child_id, code in ChildCategory.objects.filter(child_id__in=ids, until=None).values_list(
+            "child_id", "category"):
+        categories[child_id].append(code)
+    risks = dict(ChildRisk.objects.filter(child_id__in=ids).values_list("child_id", "level"))
+    rows = {p.child_id: p for p in VisitPlan.objects.filter(child_id__in=ids)}
+    saved = []
+    for child in children:
+        row = rows.get(child.pk) or VisitPlan(
+            child=child, identified_on=timezone.localdate(child.created_at))
+        row.division_code = child.division_code
+        risk = risks.get(child.pk, "")
+        plan, tightened = compute(
+            categories[child.pk], risk, province=child.division_code[:2],
+            identified_on=row.identified_on, last_visit=row.last_visit_on,
+            report_on=row.report_on, tightened=row.tightened_interval, today=today)
+        apply(row, plan, tightened, risk)
+        row.save()
+        saved.append(row)
+    return saved

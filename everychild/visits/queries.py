@@ -1,0 +1,83 @@
+"""Worklists: what is due, overdue or never visited, for a director, a township and a county.
+Every list is a scoped range on ``visitplan_division_due`` (division code, next due date) and
+reads only the plans due, never every child of the jurisdiction."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from everychild.access.policy import Actor, require, visible
+from everychild.accounts.roles import Capability
+from everychild.audit.services import record_list
+from everychild.places.models import Division
+from everychild.visits.models import VisitPlan
+
+WEEK = 7
+LIMIT = 200
+
+
+@dataclass
+class Worklist:
+    overdue: list[VisitPlan]
+    due_this_week: list[VisitPlan]
+    never_visited: list[VisitPlan]
+    counts: dict[str, int]
+
+
+def due_plans(actor: Actor, today: date, capability: str = Capability.VISIT_RECORD) -> QuerySet:
+    """The actor's plans due within the week (overdue ones included)."""
+    plans = visible(actor, VisitPlan.objects.all(), capability)
+    return plans.filter(next_due__lte=today + timedelta(days=WEEK))
+
+
+def worklist(actor: Actor, today: date | None = None) -> Worklist:
+    """A director's list: overdue, due this week, never visited; by risk, then lateness.
+    Reading it shows children's names, so it is audited as a list."""
+    today = today or timezone.localdate()
+    require(actor, Capability.VISIT_RECORD)
+    due = (due_plans(actor, today).select_related("child")
+           .order_by("-risk_rank", "next_due", "child_id"))
+    overdue = list(due.filter(next_due__lt=today)[:LIMIT])
+    this_week = list(due.filter(next_due__gte=today)[:LIMIT])
+    never = [p for p in overdue + this_week if p.last_visit_on is None]
+    counts = due.aggregate(overdue=Count("pk", filter=Q(next_due__lt=today)),
+                           due_this_week=Count("pk", filter=Q(next_due__gte=today)),
+                           never_visited=Count("pk", filter=Q(last_visit_on=None)))
+    record_list(actor, "visit.worklist", division_code=actor.post.division_id,
+                object_type="child", filters={"today": today.isoformat()},
+                ids=[p.child_id for p in overdue + this_week])
+    return Worklist(overdue, this_week, never, counts)
+
+
+def overview(actor: Actor, digits: int, today: date | None = None) -> list[dict[str, Any]]:
+    """Counts per place one level down (``digits`` of the code: 12 villages, 9 townships):
+    overdue, due this week, never visited. No names: a supervisor's or county view."""
+    today = today or timezone.localdate()
+    require(actor, Capability.VISIT_SUPERVISE)
+    rows = (due_plans(actor, today, Capability.VISIT_SUPERVISE)
+            .annotate(place=Substr("division_code", 1, digits)).values("place")
+            .annotate(overdue=Count("pk", filter=Q(next_due__lt=today)),
+                      due_this_week=Count("pk", filter=Q(next_due__gte=today)),
+                      never_visited=Count("pk", filter=Q(last_visit_on=None)))
+            .order_by("-overdue", "place"))
+    found = list(rows)
+    names = dict(Division.objects.filter(pk__in=[r["place"].ljust(12, "0") for r in found])
+                 .values_list("code", "name"))
+    for row in found:
+        row["code"] = row["place"].ljust(12, "0")
+        row["name"] = names.get(row["code"], row["code"])
+    return found
+
+
+def township_overview(actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
+    """Each village (each director) of a supervisor's township."""
+    return overview(actor, 12, today)
+
+
+def county_overview(actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
+    """Each township of a county officer's county."""
+    return overview(actor, 9, today)
