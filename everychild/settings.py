@@ -286,7 +286,10 @@ EVERYCHILD_TICK_JOBS = [
     "everychild.audit.services.checkpoint_heads",
     "everychild.registry.jobs.reclassify_due",
     "everychild.core.outbox.deliver",
+    "everychild.visits.jobs.escalate_overdue",
 ]
+# Absolute links in e-mails (notifications) point here.
+EVERYCHILD_BASE_URL = os.environ.get("EVERYCHILD_BASE_URL", "http://127.0.0.1:8000")
 # Topics a lower app emits (everychild.core.outbox) -> the consumers of higher apps.
 EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans"]}
 EVERYCHILD_OUTBOX_CONSUMERS = {"visits.plans": "everychild.visits.jobs.refresh_plans"}

@@ -14,7 +14,8 @@ from everychild.access.policy import Actor, require, visible
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record_list
 from everychild.places.models import Division
-from everychild.visits.models import VisitPlan
+from everychild.visits.models import ChildRisk, Visit, VisitPlan
+from everychild.visits.services import visible_child
 
 WEEK = 7
 LIMIT = 200
@@ -81,3 +82,28 @@ def township_overview(actor: Actor, today: date | None = None) -> list[dict[str,
 def county_overview(actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
     """Each township of a county officer's county."""
     return overview(actor, 9, today)
+
+
+@dataclass
+class ChildMonitoring:
+    """One child's monitoring record: the plan, the current risk and the visits, newest first."""
+
+    child: Any
+    plan: VisitPlan | None
+    risk: Any
+    visits: list[Any]
+
+
+def child_monitoring(actor: Actor, child_id: Any, limit: int = 50) -> ChildMonitoring:
+    """The child's plan, risk level and visits, if the actor may see the child (else
+    Child.DoesNotExist: a 404). The read is audited."""
+    child = visible_child(actor, child_id, Capability.CHILD_VIEW)
+    record_list(actor, "visit.read", division_code=child.division_code, object_type="child",
+                filters={"child": str(child.pk)}, ids=[child.pk])
+    return ChildMonitoring(
+        child=child,
+        plan=VisitPlan.objects.filter(child=child).first(),
+        risk=ChildRisk.objects.filter(child=child).first(),
+        visits=list(Visit.objects.filter(child=child).select_related("recorded_by")
+                    .order_by("-visited_on", "-recorded_at")[:limit]),
+    )

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from everychild.accounts.demo import load_demo
+from everychild.core import outbox
 from everychild.registry.demo import DEFAULT_COUNT, DEFAULT_SEED, load_children, summary
 from everychild.rules import CATALOGUE
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         self.stdout.write(f"demo loaded: {len(users)} demo users")
         created = load_children(options["children"], options["seed"])
         self.stdout.write(f"demo children: {created} created")
+        # The higher apps react now (visit plans...), not at the first tick of the demo.
+        self.stdout.write(f"outbox delivered: {outbox.deliver()} events")
         titles = {rule.code: rule.title for rule in CATALOGUE}
         for county in summary():
             self.stdout.write(
