@@ -54,7 +54,8 @@ BENCH_CHILDREN ?= 1000000
 
 bench: setup
 	$(BIN)/python bench/import_divisions.py
-	$(BIN)/python -m bench.registry --children $(BENCH_CHILDREN)
+	$(BIN)/python -m bench.registry --children $(BENCH_CHILDREN) --keep
+	$(BIN)/python -m bench.visits --children $(BENCH_CHILDREN)
 
 clean:
 	rm -rf $(VENV) node_modules var
