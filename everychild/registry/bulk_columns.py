@@ -566,13 +566,24 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _parent_cells(parent: ParentInput) -> dict[str, str]:
-    role = parent.role
+@dataclass(frozen=True)
+class ParentRow:
+    """What a row holds of one parent: one situation (the latest, or the current one)."""
+
+    role: str
+    name: str
+    phone: str
+    known: bool
+    situation: Any = None  # a SituationInput or a ParentSituation
+
+
+def _parent_values(parent: ParentRow) -> dict[str, str]:
+    role, s = parent.role, parent.situation
     values = {f"{role}_name": parent.name, f"{role}_phone": parent.phone}
-    if not parent.known or not parent.situations:
-        values[f"{role}_kind"] = label(SITUATION_VALUES, PARENT_UNKNOWN)
+    if s is None:
+        if not parent.known:
+            values[f"{role}_kind"] = label(SITUATION_VALUES, PARENT_UNKNOWN)
         return values
-    s = parent.situations[-1]  # a row holds one situation per parent: the latest
     values.update({
         f"{role}_kind": label(SITUATION_VALUES, s.kind),
         f"{role}_since": _day(s.since), f"{role}_cross_county": _yes(s.cross_county),
@@ -584,7 +595,7 @@ def _parent_cells(parent: ParentInput) -> dict[str, str]:
     return values
 
 
-def _caregiver_cells(caregiver: CaregiverInput) -> dict[str, str]:
+def _caregiver_values(caregiver: Any) -> dict[str, str]:
     relationship = caregiver.relationship
     if relationship in RELATIONSHIP_VALUES:
         relationship = label(RELATIONSHIP_VALUES, relationship)
@@ -597,11 +608,11 @@ def _caregiver_cells(caregiver: CaregiverInput) -> dict[str, str]:
             "caregiver_phone": caregiver.phone}
 
 
-def row_cells(registration: Registration, *, confirm: bool = False) -> list[str]:
-    """A registration as the cells of a template row (every column, in ``COLUMNS`` order):
-    what ``parse_row`` reads back. A parent's latest situation and the primary caregiver are
-    written, as a row holds one of each."""
-    child, household = registration.input, registration.household or HouseholdInput()
+def template_values(child: Any, household: Any, parents: Iterable[ParentRow],
+                    caregivers: Iterable[Any]) -> dict[str, str]:
+    """A child as the texts of the template's columns, by column key: what ``parse_row`` reads
+    back. ``child``, ``household`` and the caregivers are records or the registration's inputs
+    (the same attribute names). The primary caregiver (else the first) is written."""
     values: dict[str, Any] = {
         "name": child.name, "former_names": child.former_names, "nickname": child.nickname,
         "sex": label(SEX_VALUES, child.sex), "date_of_birth": child.date_of_birth.isoformat(),
@@ -615,16 +626,28 @@ def row_cells(registration: Registration, *, confirm: bool = False) -> list[str]
         "lives_alone": _yes(child.lives_alone), "left_unattended": _yes(child.left_unattended),
         "guardianship_harm": _yes(child.guardianship_harm),
         "both_parents_cannot_be_found": _yes(child.both_parents_cannot_be_found),
-        "address": household.address, "minimum_allowance": _yes(household.minimum_allowance),
-        "extreme_poverty_support": _yes(household.extreme_poverty_support),
-        "assessed_poor": _yes(household.assessed_poor),
-        "confirm": _yes(True) if confirm else "",
     }
-    for parent in registration.parents:
-        values.update(_parent_cells(parent))
-    caregiver = next((c for c in registration.caregivers if c.primary),
-                     registration.caregivers[0] if registration.caregivers else None)
+    if household is not None:
+        values.update({
+            "address": household.address, "minimum_allowance": _yes(household.minimum_allowance),
+            "extreme_poverty_support": _yes(household.extreme_poverty_support),
+            "assessed_poor": _yes(household.assessed_poor)})
+    for parent in parents:
+        values.update(_parent_values(parent))
+    caregivers = list(caregivers)
+    caregiver = next((c for c in caregivers if c.primary), caregivers[0] if caregivers else None)
     if caregiver is not None:
-        values.update(_caregiver_cells(caregiver))
-    return ["" if values.get(column.key) is None else str(values.get(column.key, ""))
-            for column in COLUMNS]
+        values.update(_caregiver_values(caregiver))
+    return {key: "" if value is None else str(value) for key, value in values.items()}
+
+
+def row_cells(registration: Registration, *, confirm: bool = False) -> list[str]:
+    """A registration as the cells of a template row (every column, in ``COLUMNS`` order).
+    A parent's latest situation is written, as a row holds one per parent."""
+    parents = [ParentRow(p.role, p.name, p.phone, p.known and bool(p.situations),
+                         p.situations[-1] if p.situations else None)
+               for p in registration.parents]
+    values = template_values(registration.input, registration.household or HouseholdInput(),
+                             parents, registration.caregivers)
+    values["confirm"] = _yes(True) if confirm else ""
+    return [values.get(column.key, "") for column in COLUMNS]

@@ -26,20 +26,7 @@ from everychild.accounts.roles import Capability
 from everychild.audit.models import AuditEvent
 from everychild.audit.services import record_list
 from everychild.registry import queries
-from everychild.registry.bulk_columns import (
-    COLUMNS,
-    DISABILITY_VALUES,
-    ETHNICITY_LABELS,
-    GRADE_VALUES,
-    HUKOU_VALUES,
-    LEVEL3_VALUES,
-    RELATIONSHIP_VALUES,
-    SCHOOL_VALUES,
-    SEX_VALUES,
-    SITUATION_VALUES,
-    YES_NO,
-    label,
-)
+from everychild.registry.bulk_columns import COLUMNS, ParentRow, template_values
 from everychild.registry.models import Caregiver, Child, ChildCategory, Parent
 from everychild.rules import CATALOGUE
 
@@ -144,66 +131,17 @@ def _category_title(category: ChildCategory) -> str:
         return category.category
 
 
-def _yes(value: bool | None) -> str:
-    return "" if value is None else label(YES_NO, bool(value))
-
-
 def _row(child: Child) -> list:
-    household = child.household
-    values: dict[str, object] = {
-        "name": child.name, "former_names": child.former_names, "nickname": child.nickname,
-        "sex": label(SEX_VALUES, child.sex), "date_of_birth": child.date_of_birth.isoformat(),
-        "id_number": child.id_number, "ethnicity": ETHNICITY_LABELS.get(child.ethnicity, ""),
-        "hukou_type": label(HUKOU_VALUES, child.hukou_type),
-        "hukou_division_code": child.hukou_division_code, "division_code": child.division_code,
-        "school_status": label(SCHOOL_VALUES, child.school_status), "grade": child.grade,
-        "disability_type": label(DISABILITY_VALUES, child.disability_type),
-        "disability_grade": label(GRADE_VALUES, child.disability_grade),
-        "serious_illness": _yes(child.serious_illness), "illness_note": child.illness_note,
-        "lives_alone": _yes(child.lives_alone), "left_unattended": _yes(child.left_unattended),
-        "guardianship_harm": _yes(child.guardianship_harm),
-        "both_parents_cannot_be_found": _yes(child.both_parents_cannot_be_found),
-    }
-    if household is not None:
-        values.update({
-            "address": household.address, "minimum_allowance": _yes(household.minimum_allowance),
-            "extreme_poverty_support": _yes(household.extreme_poverty_support),
-            "assessed_poor": _yes(household.assessed_poor)})
+    parents = []
     for parent in child.parents.all():
-        values.update(_parent_values(parent))
-    caregiver = next(iter(child.caregivers.all()), None)
-    if caregiver is not None:
-        values.update({
-            "caregiver_name": caregiver.name,
-            "caregiver_relationship": label(RELATIONSHIP_VALUES, caregiver.relationship),
-            "caregiver_age": caregiver.age, "caregiver_health": label(LEVEL3_VALUES,
-                                                                      caregiver.health),
-            "caregiver_capacity": label(LEVEL3_VALUES, caregiver.capacity),
-            "caregiver_phone": caregiver.phone})
+        current = [s for s in parent.situations.all() if s.until is None]
+        latest = max(current, key=lambda s: (s.since is not None, s.since, s.recorded_at),
+                     default=None)
+        parents.append(ParentRow(parent.role, parent.name, parent.phone, parent.known, latest))
+    values = template_values(child, child.household, parents, child.caregivers.all())
     categories = "；".join(_category_title(c) for c in child.categories.all())
     leading = [str(child.pk), categories, f"{timezone.localtime(child.created_at):%Y-%m-%d %H:%M}"]
     return leading + [_cell(values.get(c.key)) for c in EXPORT_COLUMNS]
-
-
-def _parent_values(parent: Parent) -> dict[str, object]:
-    role = parent.role
-    values: dict[str, object] = {f"{role}_name": parent.name, f"{role}_phone": parent.phone}
-    current = [s for s in parent.situations.all() if s.until is None]
-    if not parent.known and not current:
-        values[f"{role}_kind"] = label(SITUATION_VALUES, "unknown")
-    if current:
-        s = max(current, key=lambda s: (s.since is not None, s.since, s.recorded_at))
-        values.update({
-            f"{role}_kind": label(SITUATION_VALUES, s.kind),
-            f"{role}_since": s.since.isoformat() if s.since else "",
-            f"{role}_cross_county": _yes(s.cross_county),
-            f"{role}_destination": s.destination_code, f"{role}_contact": s.contact_frequency,
-            f"{role}_court": _yes(s.court_declared) if s.court_declared else "",
-            f"{role}_police_date": (s.police_report_accepted_on.isoformat()
-                                    if s.police_report_accepted_on else ""),
-            f"{role}_disability_type": label(DISABILITY_VALUES, s.disability_type),
-            f"{role}_disability_grade": label(GRADE_VALUES, s.disability_grade)})
-    return values
 
 
 def _cell(value: object) -> object:
