@@ -422,16 +422,24 @@ def photo_type(data: bytes) -> str | None:
     return next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
 
 
+def check_photo(child: Child, data: bytes) -> str:
+    """The photo's type, if it may be stored for this child: a JPEG or PNG of at most 2 MB,
+    with the recorded consent for photographs (domain §7). ValidationError otherwise."""
+    kind = photo_type(data)
+    if len(data) > PHOTO_MAX_BYTES or kind is None:
+        raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})
+    if not consent_in_force(child, Purpose.PHOTO):
+        raise ValidationError({"photo": _(
+            "A photo needs the guardian's consent (and the child's own from 14). "
+            "Record it under Consents first.")})
+    return kind
+
+
 def set_photo(actor: Actor, child_id: Any, data: bytes | None) -> Child:
     """Store (encrypted) or remove the child's photo. Photos need the consent of domain §7."""
     child = _child_for_edit(actor, child_id)
     if data is not None:
-        if len(data) > PHOTO_MAX_BYTES or photo_type(data) is None:
-            raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})
-        if not consent_in_force(child, Purpose.PHOTO):
-            raise ValidationError({"photo": _(
-                "A photo needs the guardian's consent (and the child's own from 14). "
-                "Record it under Consents first.")})
+        check_photo(child, data)
     with transaction.atomic():
         child.photo = data
         child.save(update_fields=["photo"])

@@ -22,6 +22,7 @@ from everychild.notifications.services import notify
 from everychild.places.codes import prefix_range
 from everychild.places.models import Division
 from everychild.registry.models import Child, ChildEvent
+from everychild.registry.updates import check_photo
 from everychild.rules.risk import (
     CurrentRisk,
     LoweringRefused,
@@ -34,7 +35,7 @@ from everychild.rules.risk import (
 )
 from everychild.rules.visit_plans import Interval, LooserThanPolicy, Unit, check_interval
 from everychild.visits import plans
-from everychild.visits.models import ChildRisk, Visit, VisitPlan
+from everychild.visits.models import ChildRisk, Visit, VisitPhoto, VisitPlan
 
 PLACES = ("home", "school", "village_committee", "phone", "other")
 MAX_TEXT = 2000
@@ -268,5 +269,30 @@ def tighten_plan(actor: Actor, child_id: Any, count: int, unit: str, reason: str
     return plan
 
 
-__all__ = ["PLACES", "LooserThanPolicy", "VisitInput", "lower_risk", "record_visit", "set_risk",
-           "tighten_plan", "visible_child"]
+__all__ = ["PLACES", "LooserThanPolicy", "VisitInput", "add_photo", "lower_risk", "record_visit",
+           "set_risk", "tighten_plan", "visible_child"]
+
+
+# --- photos --------------------------------------------------------------------------------------
+
+MAX_PHOTOS = 5
+
+
+def add_photo(actor: Actor, visit_id: Any, data: bytes) -> VisitPhoto:
+    """Attach a photo (stored encrypted) to a visit the actor recorded or may supervise. Like
+    the child's own photo, it needs the recorded consent for photographs (domain.md §7)."""
+    pk = parse_uuid(visit_id)
+    visit = Visit.objects.select_related("child").filter(pk=pk).first() if pk else None
+    if visit is None:
+        raise Visit.DoesNotExist
+    visible_child(actor, visit.child_id, Capability.VISIT_RECORD)
+    kind = check_photo(visit.child, data)
+    with transaction.atomic():
+        if VisitPhoto.objects.filter(visit=visit).count() >= MAX_PHOTOS:
+            raise ValidationError({"photo": _("At most %(n)s photos per visit.") % {
+                "n": MAX_PHOTOS}})
+        photo = VisitPhoto.objects.create(division_code=visit.division_code, child=visit.child,
+                                          visit=visit, image=data, content_type=kind)
+        record(actor, "visit.photo.add", division_code=visit.division_code,
+               object_type="visit", object_id=visit.pk, detail={"photo": str(photo.pk)})
+    return photo

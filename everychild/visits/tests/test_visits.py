@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from everychild.audit.models import AuditEvent
 from everychild.core.models import OutboxEvent
@@ -184,3 +185,26 @@ def test_overdue_escalates_once_per_level(director, supervisor, make_actor, chil
     with time_machine.travel(due + timedelta(days=30), tick=False):
         services.record_visit(director, child.pk, visit(day=due + timedelta(days=30)))
     assert VisitPlan.objects.get(child=child).escalated == Escalation.NONE
+
+
+def test_a_visit_photo_needs_consent_and_is_stored_encrypted(director, child):
+    from django.db import connection
+
+    from everychild.registry.updates import record_consent
+    from everychild.visits.models import VisitPhoto
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    recorded = services.record_visit(director, child.pk, visit())
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        services.add_photo(director, recorded.pk, png)
+    assert "consent" in error.value.message_dict["photo"][0]
+    record_consent(director, str(child.pk), "photo", "guardian", "王奶奶", TODAY,
+                   "photos of visits", "written", "until 18")
+    with pytest.raises(ValidationError):
+        services.add_photo(director, recorded.pk, b"GIF89a" + b"\x00" * 10)
+    photo = services.add_photo(director, recorded.pk, png)
+    assert bytes(VisitPhoto.objects.get(pk=photo.pk).image) == png
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT image FROM visits_visitphoto")
+        assert png not in bytes(cursor.fetchone()[0])
+    assert AuditEvent.objects.filter(action="visit.photo.add").exists()
