@@ -23,6 +23,7 @@ node_modules/.installed: package.json package-lock.json
 demo: setup
 	$(BIN)/everychild migrate --noinput -v0
 	$(BIN)/everychild load-demo
+	$(BIN)/everychild load-demo-visits
 	$(BIN)/everychild collectstatic --noinput -v0
 	@echo; echo "Demo logins (password for every demo user: everychild-demo):"
 	$(BIN)/everychild demo-users
