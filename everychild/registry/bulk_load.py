@@ -39,6 +39,7 @@ from everychild.registry.classify import (
     CHILD_CHANGED,
     STORED_KINDS,
     change_event,
+    ends_on,
     facts_from,
     hukou_kind,
     rules_key,
@@ -376,7 +377,7 @@ class BatchLoader:
                     "id": new_id(), **place, "category": finding.rule_code,
                     "rule_version": finding.rule_version, "rule_source": source_of(finding),
                     "reasons": [r.as_dict() for r in finding.reasons], "since": self.today,
-                    "until": None})
+                    "until": None, "ends_on": ends_on(c.data.date_of_birth, finding)})
         return entered
 
     def _rules_key(self, province: str) -> str:

@@ -29,6 +29,7 @@ from everychild.rules import (
     categories_changed,
     evaluate,
 )
+from everychild.rules.dates import birthday
 
 STORED_KINDS = (RuleKind.CATEGORY, RuleKind.SUBCATEGORY, RuleKind.ALERT)
 CHILD_CHANGED = "child.changed"  # outbox topic: a child registered or its categories changed
@@ -106,6 +107,16 @@ def rules_key(province_code: str, on: date, catalogue: Catalogue | None = None) 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def ends_on(born: date, finding: Finding, catalogue: Catalogue | None = None) -> date | None:
+    """The day the child reaches the age limit of the finding's rule (the tick closes the
+    category then), or None for a rule no longer in the catalogue."""
+    try:
+        limit = (catalogue or CATALOGUE).get(finding.rule_code, finding.rule_version).age_limit
+    except KeyError:
+        return None
+    return birthday(born, limit)
+
+
 def source_of(finding: Finding, catalogue: Catalogue | None = None) -> str:
     """The citation of the rule version behind a finding, as stored with the category."""
     return _citation(finding.rule_code, finding.rule_version, catalogue or CATALOGUE)
@@ -154,10 +165,11 @@ def classify(
                     row.save(update_fields=["until"])
                 continue
             reasons = [r.as_dict() for r in finding.reasons]
+            ends = ends_on(child.date_of_birth, finding, catalogue)
             if row is not None and row.rule_version == finding.rule_version:
-                if row.reasons != reasons:
-                    row.reasons = reasons
-                    row.save(update_fields=["reasons"])
+                if (row.reasons, row.ends_on) != (reasons, ends):
+                    row.reasons, row.ends_on = reasons, ends
+                    row.save(update_fields=["reasons", "ends_on"])
                 continue
             if row is not None:  # a new rule version: keep the old result, open a new one
                 row.until = today
@@ -165,7 +177,7 @@ def classify(
             ChildCategory.objects.create(
                 child=child, division_code=child.division_code, category=finding.rule_code,
                 rule_version=finding.rule_version, rule_source=source_of(finding, catalogue),
-                reasons=reasons, since=today)
+                reasons=reasons, since=today, ends_on=ends)
         for code in set(current) - {f.rule_code for f in stored}:  # a rule no longer in force
             current[code].until = today
             current[code].save(update_fields=["until"])

@@ -14,24 +14,11 @@ from everychild.rules import CATALOGUE, Catalogue
 BATCH = 500
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def _aged_out(today: date, catalogue: Catalogue) -> Q:
-    """Children still in a category whose age limit they have reached."""
-    limits: dict[str, int] = {}
-    for rule in catalogue:
-        limits[rule.code] = min(limits.get(rule.code, rule.age_limit), rule.age_limit)
-    q = Q(pk__in=[])
-    for code, limit in limits.items():
-        rows = ChildCategory.objects.filter(
-            category=code, until=None, child__date_of_birth__lte=_years_before(today, limit))
-        q |= Q(pk__in=rows.values("child_id"))
-    return q
+def _aged_out(today: date) -> Q:
+    """Children still in a category whose age limit they have reached (an index range over
+    the current categories' ``ends_on``)."""
+    reached = ChildCategory.objects.filter(until=None, ends_on__lte=today)
+    return Q(pk__in=reached.values("child_id"))
 
 
 def _changed_provinces(today: date, catalogue: Catalogue) -> dict[str, str]:
@@ -58,7 +45,7 @@ def reclassify_due(today: date | None = None, catalogue: Catalogue | None = None
     today = today or timezone.localdate()
     catalogue = catalogue or CATALOGUE
     changed = _changed_provinces(today, catalogue)
-    due = Child.objects.filter(_aged_out(today, catalogue) | _stale_rules(changed))
+    due = Child.objects.filter(_aged_out(today) | _stale_rules(changed))
     done = 0
     for child in due.prefetch_related("parents__situations").iterator(chunk_size=BATCH):
         classify(child, today=today, catalogue=catalogue)

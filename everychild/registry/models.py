@@ -289,6 +289,9 @@ class ChildCategory(ChildScoped):
     reasons = models.JSONField(_("reasons"), default=list)
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
+    # The day the child reaches the rule's age limit: the tick finds who leaves a category on
+    # an index of the current rows by this day, not by reading every child's date of birth.
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("category")
@@ -296,7 +299,11 @@ class ChildCategory(ChildScoped):
             models.UniqueConstraint(fields=["child", "category"], condition=models.Q(until=None),
                                     name="child_category_current_unique"),
         ]
-        indexes = [models.Index(fields=["category", "division_code"], name="category_division")]
+        indexes = [
+            models.Index(fields=["category", "division_code"], name="category_division"),
+            models.Index(fields=["ends_on"], condition=models.Q(until=None),
+                         name="category_current_ends"),
+        ]
 
 
 class ChildEvent(ChildScoped):
