@@ -32,6 +32,7 @@ api.add_router("/places", places_router, tags=["places"])
 api.add_router("/audit", audit_router, tags=["audit"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
 api.add_router("/children", registry_router, tags=["children"])
+api.add_router("/visits", "everychild.visits.api.router", tags=["visits"])
 
 
 @api.exception_handler(DuplicateIdNumber)
