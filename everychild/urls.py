@@ -24,6 +24,7 @@ urlpatterns = [
     path("notifications/", include("everychild.notifications.urls")),
     path("children/", include("everychild.registry.urls")),
     path("children/bulk/", include("everychild.registry.urls_bulk")),
+    path("visits/", include("everychild.visits.urls")),
     path("api/v1/", api.urls),
 ]
 
