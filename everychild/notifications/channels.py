@@ -23,7 +23,7 @@ from everychild.notifications.models import Notification
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHANNELS = ["inapp", "email"]
-DEFAULT_BASE_URL = "http://localhost:8000"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # as settings.EVERYCHILD_BASE_URL
 INBOX_PATH = "/notifications/"
 SUBJECT_LENGTH = 80
 EMAIL_TIMEOUT = 20  # seconds, when EMAIL_TIMEOUT is unset: a dead mail server must not hang the tick

@@ -85,7 +85,7 @@ def test_sending_again_sends_no_second_email(send, director, django_capture_on_c
 def test_the_link_defaults_to_the_inbox(send, director, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         send(director.user, link="")
-    assert f"{channels.DEFAULT_BASE_URL}/notifications/" in mail.outbox[0].body
+    assert f"{channels.base_url()}/notifications/" in mail.outbox[0].body
 
 
 def test_users_without_an_email_address_get_the_in_app_row_only(
