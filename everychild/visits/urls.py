@@ -8,6 +8,7 @@ app_name = "visits"
 
 urlpatterns = [
     path("", views.visits_home, name="home"),
+    path("sw.js", views.service_worker, name="sw"),
     path("children/<uuid:child_id>/", views.child_monitoring, name="child"),
     path("children/<uuid:child_id>/record/", views.record_visit, name="record"),
     path("children/<uuid:child_id>/plan/", views.tighten_plan, name="tighten"),

@@ -5,6 +5,8 @@ writes through ``services``; a child the actor may not see is a 404."""
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -62,6 +64,22 @@ def _child_or_404(call, *args: Any, **kwargs: Any) -> Any:
         return call(*args, **kwargs)
     except Child.DoesNotExist:
         raise Http404 from None
+
+
+# --- the service worker --------------------------------------------------------------------------
+
+
+@login_not_required  # a static script; the browser re-checks it even after the session ends
+@require_http_methods(["GET"])
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """``static/visits/sw.js`` served from /visits/ so that its scope covers the visit pages."""
+    path = finders.find("visits/sw.js")
+    if not path:
+        raise Http404
+    with open(path, encoding="utf-8") as script:
+        response = HttpResponse(script.read(), content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- the worklist, or a supervisor's overview ----------------------------------------------------

@@ -67,6 +67,7 @@ def open_form_from_worklist(page: Page, live_server, child) -> None:
     expect(row).to_contain_text("杨小军")
     row.get_by_test_id("record-link").click()
     expect(page).to_have_url(f"{live_server.url}/visits/children/{child.pk}/record/")
+    expect(page.get_by_test_id("steps")).to_be_visible()  # drafts.js has set the form up
 
 
 def drafts_in_storage(page: Page) -> int:
@@ -193,3 +194,106 @@ def test_offline_draft_survives_reload_and_an_expired_session(live_server, page:
     assert str(visit.pk) == client_id and visit.needs == "离线时填写"
     assert drafts_in_storage(page) == 0
     expect(page.get_by_test_id("drafts-banner")).to_be_hidden()
+
+
+
+def kept_by_worker(page: Page) -> list[str]:
+    """The paths the visit pages' service worker keeps (its one versioned cache)."""
+    return page.evaluate("""async () => {
+        const names = (await caches.keys()).filter(k => k.startsWith('everychild-visits-'));
+        const paths = [];
+        for (const name of names) {
+            const cache = await caches.open(name);
+            (await cache.keys()).forEach(r => paths.push(new URL(r.url).pathname));
+        }
+        return paths;
+    }""")
+
+
+def wait_for_worker(page: Page) -> None:
+    """Until the service worker controls the page and keeps the page and its scripts."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=15_000)
+    needed = {page.evaluate("location.pathname"), "/static/visits/drafts.js",
+              "/static/everychild/app.css"}
+    for _ in range(150):
+        if needed <= set(kept_by_worker(page)):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the service worker did not keep {needed}: {kept_by_worker(page)}")
+
+
+def test_form_reloaded_offline_comes_from_the_service_worker(live_server, page: Page,
+                                                            context: BrowserContext, demo,
+                                                            child):
+    """The connection drops on the visit form and the phone reloads it: the service worker
+    shows the kept copy, drafts.js restores the draft with its client_id, the saved visit waits,
+    and it is sent once when the connection is back.
+
+    Losing the connection is simulated with ``context.route("**/*", abort)``: Playwright's
+    ``set_offline`` does not reach the service worker's own fetches, and ``page.route`` does
+    not see them either (the worker's requests belong to the context; checked with Playwright
+    1.65 and Chromium 156: every blocked request below is reported by the worker).
+    ``set_offline(True)`` is added only so that the page's ``navigator.onLine`` is false.
+    """
+    from everychild.visits.models import Visit
+
+    sign_in(page, live_server, USERNAME, demo)
+    open_form_from_worklist(page, live_server, child)
+    wait_for_worker(page)
+    client_id = page.locator("input[name=client_id]").input_value()
+    assert re.fullmatch(r"[0-9a-f-]{36}", client_id)
+
+    blocked: list[str] = []
+
+    def no_connection(route) -> None:
+        blocked.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    context.route("**/*", no_connection)
+    context.set_offline(True)
+    page.locator("input[name=place][value=home]").check()
+    page.locator("#id_child_seen").check()
+    page.get_by_test_id("screen-1").get_by_test_id("next").click()
+    answer(page, FIRST_ITEMS)
+
+    # Reloaded without a connection: the kept page, the draft restored with the same client_id.
+    page.reload()
+    form_url = f"{live_server.url}/visits/children/{child.pk}/record/"
+    assert form_url in blocked  # the network was really tried, and refused
+    expect(page.get_by_test_id("visit-form")).to_be_visible()
+    expect(page.get_by_test_id("draft-note")).to_be_visible()
+    assert page.locator("input[name=client_id]").input_value() == client_id
+    expect(page.locator("input[name=place][value=home]")).to_be_checked()
+    expect(page.locator("#id_child_seen")).to_be_checked()
+    expect(page.locator("input[name=risk_safety][value=concern]")).to_be_checked()
+    # Sending will use the cookie's CSRF token, also put into the kept page's form.
+    token = page.evaluate("document.cookie.match(/csrftoken=([^;]+)/)[1]")
+    assert page.locator("input[name=csrfmiddlewaretoken]").first.input_value() == token
+
+    # Finished and saved while still offline: kept, waiting.
+    page.get_by_test_id("screen-1").get_by_test_id("next").click()
+    answer(page, LAST_ITEMS)
+    page.get_by_test_id("screen-2").get_by_test_id("next").click()
+    page.locator("#id_needs").fill("断网后重新加载")
+    page.get_by_test_id("save").click()
+    banner = page.get_by_test_id("drafts-banner")
+    expect(banner.locator("[data-testid=draft][data-status=pending]")).to_have_count(1)
+    assert not Visit.objects.exists()
+
+    # The connection is back: the draft is sent, once.
+    context.unroute("**/*", no_connection)
+    context.set_offline(False)
+    expect(page).to_have_url(f"{live_server.url}/visits/children/{child.pk}/", timeout=15_000)
+    expect(page.get_by_test_id("visit")).to_have_count(1)
+    visit = Visit.objects.get()
+    assert str(visit.pk) == client_id and visit.needs == "断网后重新加载"
+    assert visit.child_id == child.pk
+    assert drafts_in_storage(page) == 0
+    assert Visit.objects.count() == 1
+
+    # Signing out from a visit page forgets the kept pages.
+    assert kept_by_worker(page)
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert kept_by_worker(page) == []

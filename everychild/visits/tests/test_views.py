@@ -251,3 +251,17 @@ def test_the_child_profile_links_to_visits_and_plan(client, director, child):
     body = signed_in(client, director).get(reverse("child_detail", kwargs={"child_id": child.pk})
                                            ).content.decode()
     assert monitoring(child) in body and 'data-testid="nav-visits"' in body
+
+
+def test_service_worker_is_served_from_visits_without_a_session(client, director, child):
+    response = client.get("/visits/sw.js")  # anonymous: the browser re-checks it at any time
+    assert reverse("visits:sw") == "/visits/sw.js"
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert response["Cache-Control"] == "no-cache"
+    assert b"everychild-visits-" in response.content
+    assert client.post("/visits/sw.js").status_code == 405
+
+    client.force_login(director.user)
+    page = client.get(reverse("visits:record", kwargs={"child_id": child.pk}))
+    assert b'data-sw-url="/visits/sw.js"' in page.content

@@ -9,13 +9,18 @@
  * A draft is deleted once the server confirms it (a redirect to the child's monitoring page, or
  * that page listing a visit with its id), or when the user discards it.
  * Nothing but what the form holds is stored, and nothing goes into URLs: the draft to reopen is
- * handed to the form page through sessionStorage. */
+ * handed to the form page through sessionStorage.
+ * The visit pages also register a service worker (sw.js) that keeps them, so a page reloaded
+ * without a connection comes from its kept copy. Such a copy may hold an old CSRF token: the
+ * cookie's token is put into the page's forms and is what sending uses. */
 (function () {
   "use strict";
   var PREFIX = "everychild.visitdraft.";
   var REOPEN = "everychild.visitdraft.reopen";
   var script = document.currentScript;
   var loginUrl = script ? script.getAttribute("data-login-url") : "/accounts/login/";
+  var workerUrl = script ? script.getAttribute("data-sw-url") : "";
+  var logoutUrl = script ? script.getAttribute("data-logout-url") : "";
   var T = {};
   try { T = JSON.parse(document.getElementById("drafts-text").textContent); } catch (e) { T = {}; }
   var form = document.getElementById("visit-form");
@@ -271,7 +276,89 @@
     });
   }
 
+  // --- working offline: the service worker -----------------------------------------------------
+  function cookieToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  // A page from the worker's cache carries the token of the day it was kept; use the cookie's.
+  function freshTokens() {
+    var token = cookieToken();
+    if (!token) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=csrfmiddlewaretoken]"), function (el) {
+      el.value = token;
+    });
+    if (document.body && document.body.hasAttribute("hx-headers")) {
+      document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": token}));
+    }
+  }
+
+  function clearKept() {
+    var jobs = [];
+    try {
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage({type: "clear"});
+      }
+      if (window.caches) {
+        jobs.push(caches.keys().then(function (keys) {
+          return Promise.all(keys.filter(function (k) { return k.indexOf("everychild-visits-") === 0; })
+            .map(function (k) { return caches.delete(k); }));
+        }));
+      }
+    } catch (e) { /* nothing kept */ }
+    return Promise.all(jobs).catch(function () { /* ignored */ });
+  }
+
+  // Signing out forgets the kept pages before the form is sent (at most a second later).
+  function watchSignOut() {
+    if (!logoutUrl || !window.caches) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("form"), function (f) {
+      if (new URL(f.action, location.href).pathname !== new URL(logoutUrl, location.href).pathname) { return; }
+      f.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var done = false;
+        var go = function () { if (!done) { done = true; f.submit(); } };
+        clearKept().then(go, go);
+        setTimeout(go, 1000);
+      });
+    });
+  }
+
+  // What this page loaded before the worker controlled it (the first visit): the worker keeps it.
+  var loadedThroughWorker = false;
+  function keepThisPage(registration) {
+    var worker = registration && registration.active;
+    if (!worker) { return; }
+    var assets = [];
+    try {
+      performance.getEntriesByType("resource").forEach(function (entry) { assets.push(entry.name); });
+    } catch (e) { /* no timing */ }
+    Array.prototype.forEach.call(document.querySelectorAll("script[src], link[rel=stylesheet][href]"), function (el) {
+      assets.push(el.src || el.href);
+    });
+    var fromPost = form && form.getAttribute("data-bound") === "1";
+    worker.postMessage({type: "keep", assets: assets,
+                        page: loadedThroughWorker || fromPost ? "" : location.href});
+  }
+
+  function startWorker() {
+    if (!workerUrl || !("serviceWorker" in navigator)) { return; }
+    loadedThroughWorker = !!navigator.serviceWorker.controller;
+    try {
+      navigator.serviceWorker.register(workerUrl).then(function () {
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        if (document.readyState === "complete") { keepThisPage(registration); }
+        else { window.addEventListener("load", function () { keepThisPage(registration); }); }
+      }).catch(function () { /* no worker: the pages work online as before */ });
+    } catch (e) { /* ignored */ }
+  }
+
   // --- start -----------------------------------------------------------------------------------
+  freshTokens();
+  watchSignOut();
+  startWorker();
   // Visits the server confirms (listed on a monitoring page) are no longer drafts.
   Array.prototype.forEach.call(document.querySelectorAll("[data-visit-id]"), function (el) {
     remove(el.getAttribute("data-visit-id"));
