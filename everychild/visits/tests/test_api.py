@@ -16,23 +16,10 @@ from everychild.registry.tests.factories import (
     left_behind,
 )
 from everychild.visits.models import ChildRisk, Visit
+from everychild.visits.tests.factories import CALM, COUNTY, REPORTABLE, TODAY, TOWNSHIP
 
 API = "/api/v1/visits"
-TODAY = date(2025, 6, 2)  # a Monday
-CALM = {"safety": "safe", "health_nutrition": "adequate", "schooling": "attending",
-        "guardianship": "capable", "emotional_wellbeing": "no_concern",
-        "living_conditions": "adequate"}
-REPORTABLE = {**CALM, "reporting_situations": ["abandonment"]}
-TOWNSHIP = VILLAGE[:9] + "000"
-COUNTY = VILLAGE[:6] + "000000"
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(TODAY, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture
@@ -41,18 +28,6 @@ def auth(make_actor):
         actor = make_actor(role, where)
         return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(None, actor.user)}"}
     return for_role
-
-
-@pytest.fixture
-def director(make_actor):
-    return make_actor("child_director", VILLAGE)
-
-
-@pytest.fixture
-def child(director):
-    registered = register_child(director, left_behind(), today=TODAY)
-    deliver()
-    return registered
 
 
 def _token(actor):

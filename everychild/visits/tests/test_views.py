@@ -2,10 +2,9 @@
 with the supervisor's forms, the visit form (errors, one visit per client_id), access."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from everychild.core.outbox import deliver
@@ -13,43 +12,9 @@ from everychild.registry.services import register_child
 from everychild.registry.tests.factories import OTHER_COUNTY_VILLAGE, VILLAGE, left_behind
 from everychild.visits import services
 from everychild.visits.models import ChildRisk, Visit, VisitPlan
+from everychild.visits.tests.factories import CALM, TODAY, TOWNSHIP
 
-TODAY = date(2025, 6, 2)  # a Monday
-TOWNSHIP = VILLAGE[:9] + "000"
-COUNTY = VILLAGE[:6] + "000000"
-CALM = {"safety": "safe", "health_nutrition": "adequate", "schooling": "attending",
-        "guardianship": "capable", "emotional_wellbeing": "no_concern",
-        "living_conditions": "adequate"}
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(TODAY, tick=False):
-        yield
-
-
-@pytest.fixture
-def director(make_actor):
-    return make_actor("child_director", VILLAGE)
-
-
-@pytest.fixture
-def supervisor(make_actor):
-    return make_actor("child_supervisor", TOWNSHIP)
-
-
-@pytest.fixture
-def officer(make_actor):
-    return make_actor("civil_affairs_officer", COUNTY)
-
-
-@pytest.fixture
-def child(director):
-    registered = register_child(director, left_behind(), today=TODAY)
-    deliver()
-    return registered
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def signed_in(client, actor):

@@ -22,37 +22,9 @@ from everychild.registry.tests.factories import (
 from everychild.visits import queries, services
 from everychild.visits.jobs import escalate_overdue
 from everychild.visits.models import ChildRisk, Escalation, Visit, VisitPlan
+from everychild.visits.tests.factories import CALM, REPORTABLE, TODAY
 
-TODAY = date(2025, 6, 2)  # a Monday
-CALM = {"safety": "safe", "health_nutrition": "adequate", "schooling": "attending",
-        "guardianship": "capable", "emotional_wellbeing": "no_concern",
-        "living_conditions": "adequate"}
-REPORTABLE = {**CALM, "reporting_situations": ["abandonment"]}
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(TODAY, tick=False):
-        yield
-
-
-@pytest.fixture
-def director(make_actor):
-    return make_actor("child_director", VILLAGE)
-
-
-@pytest.fixture
-def supervisor(make_actor):
-    return make_actor("child_supervisor", VILLAGE[:9] + "000")
-
-
-@pytest.fixture
-def child(director) -> Child:
-    registered = register_child(director, left_behind(), today=TODAY)
-    deliver()
-    return registered
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def visit(day=TODAY, answers=None, **more) -> services.VisitInput:
