@@ -20,6 +20,7 @@ PUBLIC_NAMES = {
     "account_confirm_login_code", "account_confirm_password_reset_code",
     "account_confirm_email_verification_code", "account_reset_password_code",
     "healthz", "set_language", "api:openapi-json", "api:openapi-view",
+    "visits:sw",  # the service worker's script: no data, re-checked after a session ends
 }
 SAMPLE = {"code": "610723000000", "key": "x-y", "uidb36": "1", "pk": "1", "id": "1",
           "type": "totp"}
