@@ -138,6 +138,10 @@ class Child(models.Model):
         verbose_name_plural = _("children")
         indexes = [
             models.Index(fields=["division_code", "date_of_birth"], name="child_division_dob"),
+            # Lists show the newest registrations first: a county's or a village's first page
+            # is an index walk, not a sort of every child of the jurisdiction.
+            models.Index(fields=["-created_at"], name="child_created"),
+            models.Index(fields=["division_code", "-created_at"], name="child_division_created"),
         ]
 
     def __str__(self) -> str:
