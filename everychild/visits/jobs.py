@@ -51,8 +51,10 @@ def _escalate(plans: list[VisitPlan], today: date) -> int:
     places: dict[tuple[Notify, str], int] = defaultdict(int)
     days: dict[Notify, int] = {}
     raised = []
+    rules: dict[str, object] = {}
     for plan in plans:
-        rule = policy_for(plan.division_code[:2], today)
+        province = plan.division_code[:2]
+        rule = rules.get(province) or rules.setdefault(province, policy_for(province, today))
         step = escalation(plan.next_due, today, rule)
         if step.level <= plan.escalated:
             continue
@@ -61,8 +63,12 @@ def _escalate(plans: list[VisitPlan], today: date) -> int:
             days[role] = dict((Notify(r), t) for t, r in rule.param("escalation"))[role]
         plan.escalated = step.level
         raised.append(plan)
+    by_level: dict[int, list] = defaultdict(list)
+    for plan in raised:
+        by_level[plan.escalated].append(plan.pk)
     with transaction.atomic():
-        VisitPlan.objects.bulk_update(raised, ["escalated"])
+        for level, ids in by_level.items():  # one UPDATE per level, not a CASE per row
+            VisitPlan.objects.filter(pk__in=ids).update(escalated=level)
         for (role, place), count in places.items():
             _notify(role, place, count, days[role], today)
     return len(raised)
