@@ -1,10 +1,13 @@
 """Error pages: translated, with the request id, and no internals. API paths get JSON."""
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from everychild.core.problems import problem
 
+logger = logging.getLogger(__name__)
 KINDS = {400: "bad-request", 403: "forbidden", 404: "not-found", 500: "server-error"}
 
 
@@ -17,6 +20,9 @@ def _error(request: HttpRequest, status: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # The kind of refusal only (its message may quote the request).
+    logger.warning("bad request %s: %s", getattr(request, "request_id", ""),
+                   type(exception).__name__ if exception else "-")
     return _error(request, 400)
 
 

@@ -69,7 +69,8 @@ def open_form_from_worklist(page: Page, live_server, child) -> None:
     expect(row).to_contain_text("杨小军")
     row.get_by_test_id("record-link").click()
     expect(page).to_have_url(f"{live_server.url}/visits/children/{child.pk}/record/")
-    expect(page.get_by_test_id("steps")).to_be_visible()  # drafts.js has set the form up
+    # drafts.js has set the form up (slow on a busy machine: it waits for the stylesheets)
+    expect(page.get_by_test_id("steps")).to_be_visible(timeout=SLOW_MACHINE_MS)
 
 
 def drafts_in_storage(page: Page) -> int:
