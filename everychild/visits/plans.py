@@ -104,6 +104,11 @@ def _refresh(child_ids: list[Any], today: date | None) -> list[VisitPlan]:
             identified_on=row.identified_on, last_visit=row.last_visit_on,
             report_on=row.report_on, tightened=row.tightened_interval, today=today)
         apply(row, plan, tightened, risk)
-        row.save()
         saved.append(row)
+    # New plans (a registration, an import) in one INSERT; changed ones saved one by one.
+    new = [row for row in saved if row._state.adding]
+    changed = [row for row in saved if not row._state.adding]
+    VisitPlan.objects.bulk_create(new)
+    for row in changed:
+        row.save()
     return saved

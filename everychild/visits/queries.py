@@ -94,6 +94,15 @@ class ChildMonitoring:
     visits: list[Any]
 
 
+def child_for_visit(actor: Actor, child_id: Any) -> Any:
+    """The child a visit form is for, if the actor may record visits there (else
+    Child.DoesNotExist: a 404, or 403). The form shows the child's name: the read is audited."""
+    child = visible_child(actor, child_id, Capability.VISIT_RECORD)
+    record_list(actor, "visit.form", division_code=child.division_code, object_type="child",
+                filters={"child": str(child.pk)}, ids=[child.pk])
+    return child
+
+
 def child_monitoring(actor: Actor, child_id: Any, limit: int = 50) -> ChildMonitoring:
     """The child's plan, risk level and visits, if the actor may see the child (else
     Child.DoesNotExist: a 404). The read is audited."""

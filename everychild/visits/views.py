@@ -208,7 +208,7 @@ def record_visit(request: HttpRequest, child_id) -> HttpResponse:
     """The visit form. Its ``client_id`` (made in the browser when the form is first opened)
     makes a retried, repeated or late (offline draft) submission one visit."""
     actor = actor_for(request)
-    child = _child_or_404(services.visible_child, actor, str(child_id), Capability.VISIT_RECORD)
+    child = _child_or_404(queries.child_for_visit, actor, str(child_id))
     province = child.division_code[:2]
     if request.method == "POST":
         form = VisitForm(request.POST, province=province)

@@ -125,6 +125,14 @@ def test_visit_form_has_three_screens_and_the_risk_items(client, director, child
     assert 'name="report_requested"' in body
 
 
+def test_opening_the_visit_form_is_an_audited_read(client, director, child):
+    from everychild.audit.models import AuditEvent
+
+    signed_in(client, director).get(record(child))
+    event = AuditEvent.objects.get(action="visit.form")
+    assert event.detail["ids"] == [str(child.pk)] and event.actor_username == director.user.username
+
+
 def test_a_future_date_is_a_form_error(client, director, child):
     tomorrow = (TODAY + timedelta(days=1)).isoformat()
     response = signed_in(client, director).post(record(child), visit_post(str(uuid.uuid4()),
