@@ -287,6 +287,7 @@ EVERYCHILD_TICK_JOBS = [
     "everychild.registry.jobs.reclassify_due",
     "everychild.core.outbox.deliver",
     "everychild.visits.jobs.escalate_overdue",
+    "everychild.visits.jobs.prune_due_counts",
 ]
 # Absolute links in e-mails (notifications) point here.
 EVERYCHILD_BASE_URL = os.environ.get("EVERYCHILD_BASE_URL", "http://127.0.0.1:8000")

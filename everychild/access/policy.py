@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from everychild.accounts.models import Post, User
 from everychild.core.ids import parse_uuid
-from everychild.places.codes import prefix_range
+from everychild.places.codes import CODE_LENGTH, prefix_range
 
 SESSION_POST_KEY = "everychild_post_id"
 
@@ -115,6 +115,8 @@ def jurisdiction_q(actor: Actor, field: str = "division_code") -> Q:
     """A filter on ``field`` to the actor's jurisdiction, as an index range scan."""
     if actor.jurisdiction is None:
         return Q(pk__in=[])
+    if len(actor.jurisdiction) == CODE_LENGTH:  # one village: an equality, so an index on
+        return Q(**{field: actor.jurisdiction})  # (division, x) also gives the order by x
     return Q(**{f"{field}__range": prefix_range(actor.jurisdiction)})
 
 

@@ -1,10 +1,11 @@
 """Periodic monitoring work for ``everychild tick`` (each run idempotent) and the outbox
 consumer that keeps plans following the children."""
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -12,14 +13,15 @@ from everychild.accounts.models import Post
 from everychild.notifications.services import notify
 from everychild.places.codes import prefix_range
 from everychild.places.models import Division
-from everychild.rules.visit_plans import Notify, escalation, policy_for
-from everychild.visits.models import Escalation, VisitPlan
+from everychild.rules.catalogue import Catalogue
+from everychild.rules.risk import PolicyRule
+from everychild.rules.visit_plans import VISIT_PLAN_CODE, VISIT_POLICIES, Notify, policy_for
+from everychild.visits import due_counts
+from everychild.visits.models import VisitPlan
 from everychild.visits.plans import refresh_plans
 
-__all__ = ["escalate_overdue", "refresh_plans"]
+__all__ = ["escalate_overdue", "prune_due_counts", "refresh_plans"]
 
-FIRST_THRESHOLD_DAYS = 7  # no rule escalates sooner (rules.visit_plans): the query's bound
-BATCH = 1000
 # Who is told, by the level reached: the role of their post and the digits of its division.
 RECIPIENTS = {Notify.DIRECTOR: ("child_director", 12),
               Notify.TOWNSHIP_SUPERVISOR: ("child_supervisor", 9),
@@ -28,50 +30,41 @@ OVERDUE_MESSAGE = gettext_noop(
     "%(count)s children in %(place)s have a visit overdue by %(days)s days or more.")
 
 
-def escalate_overdue(today: date | None = None) -> int:
+def escalate_overdue(today: date | None = None, catalogue: Catalogue = VISIT_POLICIES) -> int:
     """Tell the director, then the township supervisor, then the county officer about visits
-    overdue past each threshold: one notification per post, level and day. Reads only the
-    plans overdue past the first threshold and not yet fully escalated (an index range), so
-    the work follows the children due, not the registry's size. Returns plans escalated."""
+    overdue past each threshold: one notification per post, level and day. Set-based: per
+    province rule and level, one count of the plans to raise and one UPDATE, each an index
+    range on (escalated, next due) over the plans overdue past the threshold, so the work
+    follows the children due, not the registry's size. Returns the plans escalated."""
     today = today or timezone.localdate()
-    due = (VisitPlan.objects.filter(escalated__lt=Escalation.COUNTY,
-                                    next_due__lte=today - timedelta(days=FIRST_THRESHOLD_DAYS))
-           .only("pk", "division_code", "next_due", "escalated").order_by("pk"))
+    overrides = sorted({r.province for r in catalogue if r.code == VISIT_PLAN_CODE and r.province})
+    rest = Q()
     done = 0
-    last = None
-    while True:
-        batch = list(due.filter(pk__gt=last)[:BATCH] if last else due[:BATCH])
-        if not batch:
-            return done
-        last = batch[-1].pk
-        done += _escalate(batch, today)
+    for province in overrides:
+        where = Q(division_code__range=prefix_range(province))
+        rest &= ~where
+        done += _escalate(policy_for(province, today, catalogue), where, today)
+    return done + _escalate(policy_for("", today, catalogue), rest, today)
 
 
-def _escalate(plans: list[VisitPlan], today: date) -> int:
-    places: dict[tuple[Notify, str], int] = defaultdict(int)
-    days: dict[Notify, int] = {}
-    raised = []
-    rules: dict[str, object] = {}
-    for plan in plans:
-        province = plan.division_code[:2]
-        rule = rules.get(province) or rules.setdefault(province, policy_for(province, today))
-        step = escalation(plan.next_due, today, rule)
-        if step.level <= plan.escalated:
-            continue
-        for role in step.notify[plan.escalated:]:
-            places[(role, plan.division_code[:RECIPIENTS[role][1]])] += 1
-            days[role] = dict((Notify(r), t) for t, r in rule.param("escalation"))[role]
-        plan.escalated = step.level
-        raised.append(plan)
-    by_level: dict[int, list] = defaultdict(list)
-    for plan in raised:
-        by_level[plan.escalated].append(plan.pk)
+def _escalate(rule: PolicyRule, where: Q, today: date) -> int:
+    steps = [(days, Notify(role)) for days, role in rule.param("escalation")]
+
+    def raising(level: int, days: int):  # plans below ``level`` at least ``days`` overdue
+        return VisitPlan.objects.filter(where, escalated__in=list(range(level)),
+                                        next_due__lt=today - timedelta(days=days - 1))
+
     with transaction.atomic():
-        for level, ids in by_level.items():  # one UPDATE per level, not a CASE per row
-            VisitPlan.objects.filter(pk__in=ids).update(escalated=level)
-        for (role, place), count in places.items():
-            _notify(role, place, count, days[role], today)
-    return len(raised)
+        for level, (days, role) in enumerate(steps, 1):
+            places = (raising(level, days).annotate(place=Substr("division_code", 1,
+                                                                  RECIPIENTS[role][1]))
+                      .values_list("place").annotate(n=Count("pk")).order_by("place"))
+            for place, count in places:
+                _notify(role, place, count, days, today)
+        done = 0
+        for level in range(len(steps), 0, -1):  # the highest level reached, in one UPDATE each
+            done += raising(level, steps[level - 1][0]).update(escalated=level)
+    return done
 
 
 def _notify(role: Notify, place: str, count: int, days: int, today: date) -> None:
@@ -85,3 +78,8 @@ def _notify(role: Notify, place: str, count: int, days: int, today: date) -> Non
            params={"count": count, "place": name or division, "days": days},
            link="/visits/", division_code=division,
            dedupe_key=f"visit_overdue:{role.value}:{division}:{today.isoformat()}")
+
+
+def prune_due_counts(today: date | None = None) -> int:
+    """Drop the overviews' rollup rows that no overview reads any more."""
+    return due_counts.prune(today or timezone.localdate())

@@ -70,8 +70,29 @@ class VisitPlan(models.Model):
         verbose_name = _("visit plan")
         indexes = [
             models.Index(fields=["division_code", "next_due"], name="visitplan_division_due"),
+            # A director's worklist: one village, highest risk first, then the most overdue.
+            models.Index(fields=["division_code", "-risk_rank", "next_due", "child_id"],
+                         name="visitplan_worklist"),
             models.Index(fields=["escalated", "next_due"], name="visitplan_escalation"),
         ]
+
+
+class DueCount(models.Model):
+    """How many visit plans of a village fall due on a day (``period`` "D") or in a month ("M",
+    ``starts_on`` its first day), split by never visited: the overviews' rollup. Kept in step by
+    ``visits.due_counts`` in the transaction that changes a plan, so an overview reads a few
+    rows per village instead of every plan due (day rows before the current month are never
+    read again, and the tick prunes them)."""
+
+    pk = models.CompositePrimaryKey("division_code", "period", "starts_on", "never_visited")
+    division_code = models.CharField(max_length=12)
+    period = models.CharField(max_length=1)
+    starts_on = models.DateField()
+    never_visited = models.BooleanField()
+    plans = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("visits due (count)")
 
 
 class Visit(models.Model):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from everychild.registry.models import Child, ChildCategory
@@ -24,6 +25,7 @@ from everychild.rules.visit_plans import (
     visit_plan,
 )
 from everychild.rules.visit_plans import VisitPlan as PlanRule
+from everychild.visits import due_counts
 from everychild.visits.models import RISK_RANK, ChildRisk, Escalation, VisitPlan
 
 BATCH = 500
@@ -69,9 +71,11 @@ def apply(row: VisitPlan, plan: PlanRule, tightened: str, risk: str) -> None:
     row.next_due, row.due_for, row.contact_due = plan.next_due, plan.due_for.value, plan.contact_due
 
 
-def refresh(child: Child, today: date | None = None) -> VisitPlan:
-    """Recompute one child's plan (after a visit, a risk change, a tightening)."""
-    return _refresh([child.pk], today)[0]
+def refresh(child: Child, today: date | None = None, *,
+            last_visit_on: date | None = None) -> VisitPlan:
+    """Recompute one child's plan (after a visit, a risk change, a tightening); a visit in
+    person passes its day as ``last_visit_on`` (kept only if it is later than the one held)."""
+    return _refresh([child.pk], today, last_visit_on)[0]
 
 
 def refresh_plans(child_ids: list[str], today: date | None = None) -> int:
@@ -82,33 +86,41 @@ def refresh_plans(child_ids: list[str], today: date | None = None) -> int:
     return done
 
 
-def _refresh(child_ids: list[Any], today: date | None) -> list[VisitPlan]:
+def _refresh(child_ids: list[Any], today: date | None,
+             last_visit_on: date | None = None) -> list[VisitPlan]:
+    """The one writer of plans' due dates: each plan and the overviews' rollup change together."""
     today = today or timezone.localdate()
-    children = list(Child.objects.filter(pk__in=child_ids).only("pk", "division_code",
-                                                                  "created_at"))
-    ids = [c.pk for c in children]
-    categories: dict[Any, list[str]] = defaultdict(list)
-    for child_id, code in ChildCategory.objects.filter(child_id__in=ids, until=None).values_list(
-            "child_id", "category"):
-        categories[child_id].append(code)
-    risks = dict(ChildRisk.objects.filter(child_id__in=ids).values_list("child_id", "level"))
-    rows = {p.child_id: p for p in VisitPlan.objects.filter(child_id__in=ids)}
-    saved = []
-    for child in children:
-        row = rows.get(child.pk) or VisitPlan(
-            child=child, identified_on=timezone.localdate(child.created_at))
-        row.division_code = child.division_code
-        risk = risks.get(child.pk, "")
-        plan, tightened = compute(
-            categories[child.pk], risk, province=child.division_code[:2],
-            identified_on=row.identified_on, last_visit=row.last_visit_on,
-            report_on=row.report_on, tightened=row.tightened_interval, today=today)
-        apply(row, plan, tightened, risk)
-        saved.append(row)
-    # New plans (a registration, an import) in one INSERT; changed ones saved one by one.
-    new = [row for row in saved if row._state.adding]
-    changed = [row for row in saved if not row._state.adding]
-    VisitPlan.objects.bulk_create(new)
-    for row in changed:
-        row.save()
+    with transaction.atomic():
+        children = list(Child.objects.filter(pk__in=child_ids).only("pk", "division_code",
+                                                                      "created_at"))
+        ids = [c.pk for c in children]
+        categories: dict[Any, list[str]] = defaultdict(list)
+        for child_id, code in ChildCategory.objects.filter(child_id__in=ids, until=None) \
+                .values_list("child_id", "category"):
+            categories[child_id].append(code)
+        risks = dict(ChildRisk.objects.filter(child_id__in=ids).values_list("child_id", "level"))
+        rows = {p.child_id: p for p in VisitPlan.objects.select_for_update()
+                .filter(child_id__in=ids).order_by("child_id")}
+        saved, changes = [], []
+        for child in children:
+            row = rows.get(child.pk) or VisitPlan(
+                child=child, identified_on=timezone.localdate(child.created_at))
+            before = None if row._state.adding else due_counts.plan_key(row)
+            row.division_code = child.division_code
+            if last_visit_on and (row.last_visit_on is None or last_visit_on > row.last_visit_on):
+                row.last_visit_on = last_visit_on
+            risk = risks.get(child.pk, "")
+            plan, tightened = compute(
+                categories[child.pk], risk, province=child.division_code[:2],
+                identified_on=row.identified_on, last_visit=row.last_visit_on,
+                report_on=row.report_on, tightened=row.tightened_interval, today=today)
+            apply(row, plan, tightened, risk)
+            saved.append(row)
+            changes.append((before, due_counts.plan_key(row)))
+        # New plans (a registration, an import) in one INSERT; changed ones saved one by one.
+        VisitPlan.objects.bulk_create([row for row in saved if row.child_id not in rows])
+        for row in saved:
+            if row.child_id in rows:
+                row.save()
+        due_counts.apply_deltas(due_counts.deltas(changes))
     return saved

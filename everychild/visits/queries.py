@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from everychild.access.policy import Actor, require, visible
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record_list
 from everychild.places.models import Division
-from everychild.visits.models import ChildRisk, Visit, VisitPlan
+from everychild.visits import due_counts
+from everychild.visits.models import ChildRisk, DueCount, Visit, VisitPlan
 from everychild.visits.services import visible_child
 
 WEEK = 7
 LIMIT = 200
+COUNTS = ("overdue", "due_this_week", "never_visited")
 
 
 @dataclass
@@ -45,9 +46,9 @@ def worklist(actor: Actor, today: date | None = None) -> Worklist:
     overdue = list(due.filter(next_due__lt=today)[:LIMIT])
     this_week = list(due.filter(next_due__gte=today)[:LIMIT])
     never = [p for p in overdue + this_week if p.last_visit_on is None]
-    counts = due.aggregate(overdue=Count("pk", filter=Q(next_due__lt=today)),
-                           due_this_week=Count("pk", filter=Q(next_due__gte=today)),
-                           never_visited=Count("pk", filter=Q(last_visit_on=None)))
+    totals = due_counts.counts(visible(actor, DueCount.objects.all(), Capability.VISIT_RECORD),
+                               today, 0)
+    counts = {k: totals[0][k] if totals else 0 for k in COUNTS}
     record_list(actor, "visit.worklist", division_code=actor.post.division_id,
                 object_type="child", filters={"today": today.isoformat()},
                 ids=[p.child_id for p in overdue + this_week])
@@ -56,16 +57,12 @@ def worklist(actor: Actor, today: date | None = None) -> Worklist:
 
 def overview(actor: Actor, digits: int, today: date | None = None) -> list[dict[str, Any]]:
     """Counts per place one level down (``digits`` of the code: 12 villages, 9 townships):
-    overdue, due this week, never visited. No names: a supervisor's or county view."""
+    overdue, due this week, never visited, from the rollup. No names: a supervisor's or
+    county view."""
     today = today or timezone.localdate()
     require(actor, Capability.VISIT_SUPERVISE)
-    rows = (due_plans(actor, today, Capability.VISIT_SUPERVISE)
-            .annotate(place=Substr("division_code", 1, digits)).values("place")
-            .annotate(overdue=Count("pk", filter=Q(next_due__lt=today)),
-                      due_this_week=Count("pk", filter=Q(next_due__gte=today)),
-                      never_visited=Count("pk", filter=Q(last_visit_on=None)))
-            .order_by("-overdue", "place"))
-    found = list(rows)
+    found = due_counts.counts(visible(actor, DueCount.objects.all(), Capability.VISIT_SUPERVISE),
+                              today, digits)
     names = dict(Division.objects.filter(pk__in=[r["place"].ljust(12, "0") for r in found])
                  .values_list("code", "name"))
     for row in found:

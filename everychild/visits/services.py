@@ -161,12 +161,7 @@ def _after_visit(actor: Actor, child: Child, visit: Visit, result: Any) -> None:
     """The visit's risk signal, then the plan from the new last visit (in person only)."""
     set_risk(actor, child, RiskSignal(result.level, RiskSource.VISIT, visit.visited_on),
              source_id=str(visit.pk))
-    plan = VisitPlan.objects.select_for_update().filter(child=child).first()
-    if plan is not None and visit.child_seen and (
-            plan.last_visit_on is None or visit.visited_on > plan.last_visit_on):
-        plan.last_visit_on = visit.visited_on
-        plan.save(update_fields=["last_visit_on"])
-    plans.refresh(child)
+    plans.refresh(child, last_visit_on=visit.visited_on if visit.child_seen else None)
 
 
 # --- the one current risk level ------------------------------------------------------------------
