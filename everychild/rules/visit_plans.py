@@ -9,8 +9,9 @@ sources; every number in it is a configurable default (national documents say on
 Defaults (policy ``visit_plan`` 2019.1):
 
 - first visit to a newly identified child within **5 working days** of identification (Hangzhou
-  DB3301/T 0460—2024); working days are Monday to Friday, and :func:`add_working_days` takes the
-  calendar (``is_working_day``) as an argument: the seam for a public-holiday table;
+  DB3301/T 0460—2024); working days are China's (:mod:`.working_days`: public holidays and make-up
+  working days of the State Council's notices), and :func:`add_working_days` takes the calendar
+  (``is_working_day``) as an argument;
 - at least **monthly**: de facto unsupported children, orphans, children with serious illness or
   disability (``difficult_disability``), and any child at **high** risk;
 - at least **quarterly**: other children in difficult circumstances and left-behind children;
@@ -36,18 +37,15 @@ from .dates import add_months
 from .findings import Reason
 from .risk import CASE_MANAGEMENT_2014, MONITORING_2019, PolicyRule, RiskLevel, select
 from .rule import Source
+from .working_days import is_weekday
+from .working_days import is_working_day as in_china
 
 # --- working days ----------------------------------------------------------------------------------
 
 WorkingDay = Callable[[date], bool]
 
 
-def is_weekday(day: date) -> bool:
-    """Monday to Friday. No public holidays: pass another ``is_working_day`` to count them."""
-    return day.weekday() < 5
-
-
-def add_working_days(start: date, days: int, is_working_day: WorkingDay = is_weekday) -> date:
+def add_working_days(start: date, days: int, is_working_day: WorkingDay = in_china) -> date:
     """The ``days``-th working day after ``start`` (``start`` itself not counted)."""
     if days < 0:
         raise ValueError("days must not be negative")
@@ -92,7 +90,7 @@ class Interval:
             raise ValueError("an interval is at least 1")
         object.__setattr__(self, "unit", Unit(self.unit))
 
-    def after(self, start: date, is_working_day: WorkingDay = is_weekday) -> date:
+    def after(self, start: date, is_working_day: WorkingDay = in_china) -> date:
         """The day the interval ends, counted from ``start``."""
         if self.unit is Unit.MONTHS:
             return add_months(start, self.count)
@@ -126,7 +124,7 @@ _FOUR_YEARS = [date(2024, 1, 1) + timedelta(days=n) for n in range(4 * 366)]  # 
 @lru_cache(maxsize=256)
 def _spans(interval: Interval) -> tuple[int, int]:
     starts = _FOUR_YEARS if interval.unit is Unit.MONTHS else _FOUR_YEARS[:7]
-    lengths = [(interval.after(s) - s).days for s in starts]
+    lengths = [(interval.after(s, is_weekday) - s).days for s in starts]  # weekends only
     return min(lengths), max(lengths)
 
 
@@ -251,7 +249,7 @@ def policy_interval(categories: Iterable[str], risk: RiskLevel,
 
 def visit_plan(categories: Iterable[str], risk: RiskLevel | str, *, rule: PolicyRule,
                last_visit: date | None = None, identified_on: date | None = None,
-               report_on: date | None = None, is_working_day: WorkingDay = is_weekday) -> VisitPlan:
+               report_on: date | None = None, is_working_day: WorkingDay = in_china) -> VisitPlan:
     """The visit plan of a child in ``categories`` (codes of rules.catalogue) at ``risk``.
 
     ``last_visit``: the last in-person visit. ``identified_on``: the day the child was identified; a

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +17,10 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from everychild.access.policy import Actor, mask
-from everychild.accounts.roles import Capability
 from everychild.core.api_auth import api_actor
 from everychild.core.schemas import responses
 from everychild.places.codes import Level
+from everychild.places.models import Division
 from everychild.registry.models import Child
 from everychild.rules.findings import Reason
 from everychild.rules.risk import RiskLevel, instrument_for
@@ -47,6 +46,7 @@ PROVISIONAL = gettext_lazy("Provisional, not validated: the items, weights and t
 LEVEL_OF_RANK = {rank: str(level) for level, rank in RISK_RANK.items()}
 RISK_LEVELS = [level.value for level in RiskLevel]
 UNITS = [unit.value for unit in Unit]
+LEVEL_NAMES = {level: level.name.lower() for level in Level}
 
 
 def _enum(values: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -91,8 +91,9 @@ class OverviewRowOut(Schema):
 
 
 class OverviewOut(Schema):
-    level: str = Field(description="What the rows are: village (a township's) or township "
-                                   "(a county's).")
+    place: str = Field(description="The division the rows are one level below.")
+    level: str = Field(description="What the rows are: township (a county's), village (a "
+                                   "township's), or county, prefecture, province.")
     rows: list[OverviewRowOut]
 
 
@@ -212,6 +213,13 @@ def _not_found(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise HttpError(404, "not found") from None
 
 
+def _place_or_404(call: Callable[..., T], *args: Any) -> T:
+    try:
+        return call(*args)
+    except Division.DoesNotExist:
+        raise HttpError(404, "not found") from None
+
+
 def _sentences(reasons: list[dict[str, Any]]) -> list[str]:
     return [Reason.from_dict(r).render() for r in reasons or []]
 
@@ -259,12 +267,13 @@ def _visit_out(visit: Visit) -> dict[str, Any]:
 
 
 @router.get("/worklist", response=responses({200: WorklistOut}))
-def worklist(request: HttpRequest):
-    """The caller's visits: overdue, due this week and never visited, by risk then lateness.
-    Names only for roles that see identities (the read is audited)."""
+def worklist(request: HttpRequest, village: str | None = None):
+    """The caller's visits: overdue, due this week and never visited, by risk then lateness;
+    with ``village`` (a supervisor, a county officer), that village's children. Names only
+    for roles that see identities (the read is audited)."""
     actor = api_actor(request)
     today = timezone.localdate()
-    work = queries.worklist(actor, today)
+    work = _place_or_404(queries.worklist, actor, today, village)
     return {"today": today,
             "overdue": [_work_item(actor, p, today) for p in work.overdue],
             "due_this_week": [_work_item(actor, p, today) for p in work.due_this_week],
@@ -274,15 +283,12 @@ def worklist(request: HttpRequest):
 
 
 @router.get("/overview", response=responses({200: OverviewOut}))
-def overview(request: HttpRequest):
-    """Visits due per place one level down: a supervisor's villages, a county officer's
-    townships. Counts only, no names."""
+def overview(request: HttpRequest, place: str | None = None):
+    """Visits due per place one level below ``place`` (default: the caller's jurisdiction):
+    a county officer's townships, a township's villages. Counts only, no names."""
     actor = api_actor(request)
-    if not actor.has(Capability.VISIT_SUPERVISE) or actor.post is None:
-        raise PermissionDenied
-    if actor.post.division.level >= Level.TOWNSHIP:
-        return {"level": "village", "rows": queries.township_overview(actor)}
-    return {"level": "township", "rows": queries.county_overview(actor)}
+    found = _place_or_404(queries.overview, actor, place)
+    return {"place": found.place.code, "level": LEVEL_NAMES[found.level], "rows": found.rows}
 
 
 @router.get("/instrument", response=responses({200: InstrumentOut}))

@@ -9,9 +9,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from everychild.access.policy import Actor, require, visible
+from everychild.access.policy import Actor, can, require, visible
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record_list
+from everychild.places.codes import CODE_LENGTH, PREFIX_LENGTH, Level, prefix_range
 from everychild.places.models import Division
 from everychild.visits import due_counts
 from everychild.visits.models import ChildRisk, DueCount, Visit, VisitPlan
@@ -28,57 +29,79 @@ class Worklist:
     due_this_week: list[VisitPlan]
     never_visited: list[VisitPlan]
     counts: dict[str, int]
+    village: Division | None = None  # a supervisor's look at one village's children
 
 
-def due_plans(actor: Actor, today: date, capability: str = Capability.VISIT_RECORD) -> QuerySet:
-    """The actor's plans due within the week (overdue ones included)."""
+@dataclass
+class Overview:
+    """Counts per place one level below ``place``: its ``level`` names what the rows are."""
+
+    place: Division
+    level: Level
+    rows: list[dict[str, Any]]
+
+
+def place_in_reach(actor: Actor, code: str | None, capability: str) -> Division:
+    """The division ``code`` (default: the actor's own), if it lies inside the actor's
+    jurisdiction and they may do ``capability`` there; else Division.DoesNotExist (a 404)."""
+    code = code or (actor.post.division_id if actor.post else "")
+    division = Division.objects.filter(pk=code).first() if code else None
+    if division is None or not can(actor, capability, division.code):
+        raise Division.DoesNotExist
+    return division
+
+
+def _plans_in(actor: Actor, capability: str, prefix: str, today: date) -> QuerySet:
     plans = visible(actor, VisitPlan.objects.all(), capability)
+    if len(prefix) == CODE_LENGTH:
+        plans = plans.filter(division_code=prefix)
     return plans.filter(next_due__lte=today + timedelta(days=WEEK))
 
 
-def worklist(actor: Actor, today: date | None = None) -> Worklist:
-    """A director's list: overdue, due this week, never visited; by risk, then lateness.
-    Reading it shows children's names, so it is audited as a list."""
+def worklist(actor: Actor, today: date | None = None, village: str | None = None) -> Worklist:
+    """A director's list (or, with ``village``, a supervisor's look at one village's
+    children): overdue, due this week, never visited; by risk, then lateness. Reading it
+    shows children's names, so it is audited as a list."""
     today = today or timezone.localdate()
-    require(actor, Capability.VISIT_RECORD)
-    due = (due_plans(actor, today).select_related("child")
+    capability = Capability.VISIT_SUPERVISE if village else Capability.VISIT_RECORD
+    require(actor, capability)
+    place = place_in_reach(actor, village, capability) if village else None
+    if place is not None and place.level != Level.VILLAGE:
+        raise Division.DoesNotExist
+    prefix = place.code if place else actor.jurisdiction or ""
+    due = (_plans_in(actor, capability, prefix, today).select_related("child")
            .order_by("-risk_rank", "next_due", "child_id"))
     overdue = list(due.filter(next_due__lt=today)[:LIMIT])
     this_week = list(due.filter(next_due__gte=today)[:LIMIT])
     never = [p for p in overdue + this_week if p.last_visit_on is None]
-    totals = due_counts.counts(visible(actor, DueCount.objects.all(), Capability.VISIT_RECORD),
-                               today, 0)
+    rollup = visible(actor, DueCount.objects.all(), capability).filter(
+        division_code__range=prefix_range(prefix))
+    totals = due_counts.counts(rollup, today, 0)
     counts = {k: totals[0][k] if totals else 0 for k in COUNTS}
-    record_list(actor, "visit.worklist", division_code=actor.post.division_id,
-                object_type="child", filters={"today": today.isoformat()},
+    record_list(actor, "visit.worklist", division_code=place.code if place else
+                actor.post.division_id, object_type="child",
+                filters={"today": today.isoformat(), "village": place.code if place else ""},
                 ids=[p.child_id for p in overdue + this_week])
-    return Worklist(overdue, this_week, never, counts)
+    return Worklist(overdue, this_week, never, counts, place)
 
 
-def overview(actor: Actor, digits: int, today: date | None = None) -> list[dict[str, Any]]:
-    """Counts per place one level down (``digits`` of the code: 12 villages, 9 townships):
-    overdue, due this week, never visited, from the rollup. No names: a supervisor's or
-    county view."""
+def overview(actor: Actor, place: str | None = None, today: date | None = None) -> Overview:
+    """Overdue, due this week and never visited per place one level below ``place`` (default:
+    the actor's jurisdiction; a county's townships, a township's villages), from the rollup.
+    No names: a supervisor's or county officer's view."""
     today = today or timezone.localdate()
     require(actor, Capability.VISIT_SUPERVISE)
-    found = due_counts.counts(visible(actor, DueCount.objects.all(), Capability.VISIT_SUPERVISE),
-                              today, digits)
+    division = place_in_reach(actor, place, Capability.VISIT_SUPERVISE)
+    level = Level(min(division.level + 1, Level.VILLAGE))
+    rollup = visible(actor, DueCount.objects.all(), Capability.VISIT_SUPERVISE).filter(
+        division_code__range=prefix_range(division.prefix))
+    found = due_counts.counts(rollup, today, PREFIX_LENGTH[level])
     names = dict(Division.objects.filter(pk__in=[r["place"].ljust(12, "0") for r in found])
                  .values_list("code", "name"))
     for row in found:
         row["code"] = row["place"].ljust(12, "0")
         row["name"] = names.get(row["code"], row["code"])
-    return found
-
-
-def township_overview(actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
-    """Each village (each director) of a supervisor's township."""
-    return overview(actor, 12, today)
-
-
-def county_overview(actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
-    """Each township of a county officer's county."""
-    return overview(actor, 9, today)
+    return Overview(division, level, found)
 
 
 @dataclass

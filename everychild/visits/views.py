@@ -2,6 +2,7 @@
 the supervisor's forms, and the visit form. Thin: reads through ``queries`` (scoped, audited),
 writes through ``services``; a child the actor may not see is a 404."""
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -18,8 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from everychild.access.policy import Actor, actor_for, require
 from everychild.accounts.roles import Capability
+from everychild.places.codes import Level
+from everychild.places.models import Division
 from everychild.registry.models import Child
 from everychild.rules import Reason
+from everychild.rules.risk import INSTRUMENT_CODE, RISK_RULES
 from everychild.rules.visit_plans import DueVisit, Unit, unit_term
 from everychild.visits import queries, services
 from everychild.visits.forms import RiskForm, TightenForm, VisitForm, place_label
@@ -100,35 +104,72 @@ def _rows(plans: list[Any], today) -> list[dict[str, Any]]:
 
 @require_http_methods(["GET"])
 def visits_home(request: HttpRequest) -> HttpResponse:
-    """A director's worklist; a supervisor's villages or a county officer's townships."""
+    """A director's worklist; a supervisor's villages or a county officer's townships, each
+    place a link one level down (``?place=CODE``) to the children behind the counts."""
     actor = actor_for(request)
     today = timezone.localdate()
+    place = request.GET.get("place") or None
     if actor.has(Capability.VISIT_SUPERVISE) and request.GET.get("show") != "mine":
-        county = len(actor.jurisdiction or "") <= 6
-        rows = (queries.county_overview if county else queries.township_overview)(actor, today)
-        return render(request, "visits/overview.html", {
-            "rows": rows, "county": county, "today": today,
-            "totals": {k: sum(r[k] for r in rows) for k in ("overdue", "due_this_week",
-                                                           "never_visited")},
-            "can_record": actor.has(Capability.VISIT_RECORD)})
+        try:
+            division = queries.place_in_reach(actor, place, Capability.VISIT_SUPERVISE)
+            if division.level == Level.VILLAGE:
+                return _worklist(request, actor, queries.worklist(actor, today, division.code),
+                                 today)
+            return _overview(request, actor, queries.overview(actor, division.code, today), today)
+        except Division.DoesNotExist:
+            raise Http404 from None
     require(actor, Capability.VISIT_RECORD)
-    work = queries.worklist(actor, today)
+    return _worklist(request, actor, queries.worklist(actor, today), today)
+
+
+def _overview(request: HttpRequest, actor: Actor, found: queries.Overview, today) -> HttpResponse:
+    own = found.place.code == actor.post.division_id
+    return render(request, "visits/overview.html", {
+        "overview": found, "rows": found.rows, "level": found.level.label, "today": today,
+        "up": None if own else found.place.parent_id,
+        "totals": {k: sum(r[k] for r in found.rows) for k in queries.COUNTS},
+        "can_record": actor.has(Capability.VISIT_RECORD)})
+
+
+def _worklist(request: HttpRequest, actor: Actor, work: queries.Worklist, today) -> HttpResponse:
     return render(request, "visits/worklist.html", {
         # Each child once: a child never visited is listed there, not also as overdue or due.
         "overdue": _rows([p for p in work.overdue if p.last_visit_on], today),
         "due_this_week": _rows([p for p in work.due_this_week if p.last_visit_on], today),
         "never_visited": _rows(work.never_visited, today), "counts": work.counts, "today": today,
-        "supervises": actor.has(Capability.VISIT_SUPERVISE)})
+        "village": work.village, "supervises": actor.has(Capability.VISIT_SUPERVISE),
+        "can_record": actor.has(Capability.VISIT_RECORD)})
 
 
 # --- a child's monitoring record -----------------------------------------------------------------
+
+
+def _observations(visit: Any) -> list[dict[str, str]]:
+    """What the director saw, item by item of the instrument the visit was scored with: the
+    answer in words and the note (only the items answered or noted)."""
+    try:
+        seen = json.loads(visit.observations or "{}")
+        items = RISK_RULES.get(INSTRUMENT_CODE, visit.risk_version).param("items")
+    except (ValueError, KeyError):
+        return []
+    shown = []
+    for item in items:
+        entry = seen.get(item.code) or {}
+        codes = entry.get("answer") or []
+        codes = codes if isinstance(codes, list) else [codes]
+        labels = [_(o.label) for o in item.options if o.code in codes]
+        if labels or entry.get("note"):
+            shown.append({"item": _(item.title), "answer": "、".join(labels),
+                          "note": entry.get("note", "")})
+    return shown
 
 
 def _visit_view(visit: Any) -> dict[str, Any]:
     who = getattr(visit.recorded_by, "full_name", "") or visit.recorded_by.username
     return {"visit": visit, "place": place_label(visit.place), "who": who,
             "risk": dict(RiskLevel.choices).get(visit.risk_level, visit.risk_level),
-            "drivers": [_reason(r) for r in visit.risk_drivers or []]}
+            "drivers": [_reason(r) for r in visit.risk_drivers or []],
+            "observations": _observations(visit)}
 
 
 def _monitoring(request: HttpRequest, actor: Actor, child_id: Any, *,

@@ -29,6 +29,7 @@ from everychild.rules.visit_plans import (
     tighten,
     visit_plan,
 )
+from everychild.rules.working_days import is_weekday
 
 ON = date(2025, 6, 1)
 RULE = policy_for("61", ON)
@@ -120,15 +121,31 @@ def test_working_days_seam_takes_a_holiday_calendar():
     def working(day):
         return day.weekday() < 5 and day not in holidays
 
-    assert add_working_days(date(2025, 9, 30), 1) == date(2025, 10, 1)
+    assert add_working_days(date(2025, 9, 30), 1, is_weekday) == date(2025, 10, 1)
     assert add_working_days(date(2025, 9, 30), 1, working) == date(2025, 10, 9)
     p = plan(["orphan"], identified_on=date(2025, 9, 30), is_working_day=working)
     assert p.next_due == date(2025, 10, 15)
 
 
+@pytest.mark.parametrize(("start", "days", "due"), [
+    # National Day 2025: 1-8 October off, Saturday 11 October a make-up working day (调休).
+    (date(2025, 9, 30), 5, date(2025, 10, 14)),
+    (date(2025, 9, 26), 1, date(2025, 9, 28)),  # Sunday 28 September: a make-up working day
+    # Spring Festival 2025: 28 January to 4 February off, Sunday 26 January and Saturday 8 February
+    # make-up working days.
+    (date(2025, 1, 24), 1, date(2025, 1, 26)),
+    (date(2025, 1, 27), 5, date(2025, 2, 10)),
+    (date(2027, 1, 1), 1, date(2027, 1, 4)),  # a year without a notice yet: Monday to Friday
+])
+def test_working_days_follow_china_s_holiday_notices(start, days, due):
+    assert add_working_days(start, days) == due
+    assert plan(["orphan"], identified_on=start).next_due == (due if days == 5 else
+                                                              add_working_days(start, 5))
+
+
 @given(DAYS, st.integers(0, 30))
 def test_working_days_land_on_weekdays_and_count_them(start, n):
-    end = add_working_days(start, n)
+    end = add_working_days(start, n, is_weekday)
     assert end >= start
     weekdays = sum(1 for k in range(1, (end - start).days + 1) if (start + timedelta(k)).weekday() < 5)
     assert weekdays == n

@@ -169,14 +169,24 @@ def test_overview_for_a_supervisor_and_a_county_officer(client, make_actor, dire
     supervisor = _token(make_actor("child_supervisor", TOWNSHIP))
     township = client.get(f"{API}/overview", **supervisor)
     assert township.status_code == 200
-    assert township.json() == {"level": "village", "rows": [
+    assert township.json() == {"place": TOWNSHIP, "level": "village", "rows": [
         {"code": VILLAGE, "name": township.json()["rows"][0]["name"], "overdue": 0,
          "due_this_week": 1, "never_visited": 1}]}
     assert township.json()["rows"][0]["name"] != VILLAGE  # the village's name, from places
-    county = client.get(f"{API}/overview", **_token(make_actor("civil_affairs_officer", COUNTY)))
+    officer = _token(make_actor("civil_affairs_officer", COUNTY))
+    county = client.get(f"{API}/overview", **officer)
     assert county.status_code == 200
     assert county.json()["level"] == "township"
     assert [r["code"] for r in county.json()["rows"]] == [TOWNSHIP]
+    down = client.get(f"{API}/overview?place={TOWNSHIP}", **officer).json()  # drill down
+    assert down["level"] == "village" and [r["code"] for r in down["rows"]] == [VILLAGE]
+    children = client.get(f"{API}/worklist?village={VILLAGE}", **officer)  # who is behind them
+    assert children.status_code == 200, children.content
+    assert [i["child_id"] for i in children.json()["never_visited"]] == [str(child.pk)]
+    for outside in (f"overview?place={OTHER_COUNTY_VILLAGE[:9]}000",
+                    f"worklist?village={OTHER_COUNTY_VILLAGE}", f"overview?place={COUNTY[:4]}00000000",
+                    "overview?place=junk"):
+        assert client.get(f"{API}/{outside}", **officer).status_code == 404, outside
     refused = client.get(f"{API}/overview", **_token(director))
     assert refused.status_code == 403
     assert refused["Content-Type"] == "application/problem+json"

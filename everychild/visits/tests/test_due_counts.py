@@ -54,7 +54,7 @@ def direct(today: date, digits: int) -> dict[str, tuple[int, int, int]]:
 
 def from_rollup(supervisor, today: date) -> dict[str, tuple[int, int, int]]:
     return {r["place"]: (r["overdue"], r["due_this_week"], r["never_visited"])
-            for r in queries.township_overview(supervisor, today)}
+            for r in queries.overview(supervisor, None, today).rows}
 
 
 def visit(day: date, answers=None) -> services.VisitInput:

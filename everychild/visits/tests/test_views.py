@@ -10,7 +10,7 @@ from django.urls import reverse
 from everychild.core.outbox import deliver
 from everychild.registry.services import register_child
 from everychild.registry.tests.factories import OTHER_COUNTY_VILLAGE, VILLAGE, left_behind
-from everychild.visits import services
+from everychild.visits import due_counts, services
 from everychild.visits.models import ChildRisk, Visit, VisitPlan
 from everychild.visits.tests.factories import CALM, TODAY, TOWNSHIP
 
@@ -65,19 +65,30 @@ def test_worklist_orders_overdue_by_risk_then_lateness(client, director):
 
 def test_supervisor_sees_the_villages_with_counts(client, supervisor, child):
     VisitPlan.objects.filter(child=child).update(next_due=TODAY - timedelta(days=3))
+    due_counts.rebuild()  # the raw UPDATE above went round the rollup
     response = signed_in(client, supervisor).get(reverse("visits:home"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert f'data-code="{VILLAGE}"' in body
+    assert f'data-code="{VILLAGE}"><td><a href="?place={VILLAGE}"' in body
+    assert '<td class="late">1</td>' in body
     assert child.name not in body  # counts only
     mine = client.get(reverse("visits:home") + "?show=mine").content.decode()
     assert child.name in mine
+    behind = client.get(reverse("visits:home") + f"?place={VILLAGE}").content.decode()
+    assert child.name in behind and record(child) in behind  # the children behind the count
 
 
-def test_county_officer_sees_the_townships(client, officer, child):
+def test_county_officer_drills_from_townships_to_the_children(client, officer, child):
     body = signed_in(client, officer).get(reverse("visits:home")).content.decode()
     assert f'data-code="{TOWNSHIP}"' in body
     assert child.name not in body
+    villages = client.get(reverse("visits:home") + f"?place={TOWNSHIP}").content.decode()
+    assert f'data-code="{VILLAGE}"' in villages and child.name not in villages
+    behind = client.get(reverse("visits:home") + f"?place={VILLAGE}")
+    assert behind.status_code == 200 and child.name in behind.content.decode()
+    assert record(child) not in behind.content.decode()  # a county officer does not record
+    for outside in (OTHER_COUNTY_VILLAGE, OTHER_COUNTY_VILLAGE[:6] + "000000", "61", "x"):
+        assert client.get(reverse("visits:home") + f"?place={outside}").status_code == 404
 
 
 # --- the child's monitoring record ---------------------------------------------------------------
@@ -86,7 +97,8 @@ def test_county_officer_sees_the_townships(client, officer, child):
 def test_monitoring_page_shows_plan_risk_and_visits(client, director, child):
     services.record_visit(director, child.pk, services.VisitInput(
         visited_on=TODAY, place="home", child_seen=True,
-        answers={**CALM, "safety": "concern", "schooling": "irregular"}))
+        answers={**CALM, "safety": "concern", "schooling": "irregular"},
+        notes={"schooling": "上周缺课三天"}))
     response = signed_in(client, director).get(monitoring(child))
     assert response.status_code == 200
     body = response.content.decode()
@@ -95,6 +107,9 @@ def test_monitoring_page_shows_plan_risk_and_visits(client, director, child):
     assert 'data-testid="risk-level"' in body
     assert 'data-testid="driver"' in body
     assert 'data-testid="tighten-form"' not in body  # a director does not supervise
+    seen = body[body.index('data-testid="observations"'):]
+    assert '<span data-testid="observation-note">上周缺课三天</span>' in seen  # what was seen
+    assert "上学" in seen  # the schooling item's title, in words
 
 
 def test_invisible_child_is_a_404_everywhere(client, make_actor, child):
@@ -238,3 +253,12 @@ def test_service_worker_is_served_from_visits_without_a_session(client, director
     client.force_login(director.user)
     page = client.get(reverse("visits:record", kwargs={"child_id": child.pk}))
     assert b'data-sw-url="/visits/sw.js"' in page.content
+
+
+def test_every_page_of_a_recorder_counts_the_visits_waiting_on_the_phone(client, director,
+                                                                         make_actor):
+    body = signed_in(client, director).get(reverse("child_list")).content.decode()
+    assert 'data-testid="drafts-banner"' in body and "visits/drafts.js" in body
+    analyst = make_actor("county_analyst", TOWNSHIP[:6] + "000000")
+    body = signed_in(client, analyst).get(reverse("home")).content.decode()
+    assert 'data-testid="drafts-banner"' not in body

@@ -136,7 +136,7 @@ def test_worklists_are_scoped_and_ordered(director, supervisor, make_actor, chil
         work = queries.worklist(director)
         assert [p.child_id for p in work.overdue] == [child.pk, calm_child.pk]  # high risk first
         assert work.counts["never_visited"] == 1
-        overview = queries.township_overview(supervisor)
+        overview = queries.overview(supervisor).rows
         assert [(r["code"], r["overdue"]) for r in overview] == [(VILLAGE, 2)]
     assert AuditEvent.objects.filter(action="visit.worklist").exists()
 
