@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "everychild.rules",
     "everychild.registry",
     "everychild.visits",
+    "everychild.reports",
 ]
 
 MIDDLEWARE = [
@@ -288,9 +289,15 @@ EVERYCHILD_TICK_JOBS = [
     "everychild.core.outbox.deliver",
     "everychild.visits.jobs.escalate_overdue",
     "everychild.visits.jobs.prune_due_counts",
+    "everychild.reports.jobs.escalate_missed",
+    "everychild.reports.jobs.route_unrouted",
 ]
 # Absolute links in e-mails (notifications) point here.
 EVERYCHILD_BASE_URL = os.environ.get("EVERYCHILD_BASE_URL", "http://127.0.0.1:8000")
 # Topics a lower app emits (everychild.core.outbox) -> the consumers of higher apps.
 EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans"]}
+# Tables whose rows are never deleted, whatever code runs (database triggers, audit.guards).
+EVERYCHILD_NO_DELETE_TABLES = ["reports_report", "reports_reporttask", "reports_reportaction",
+                               "reports_reportamendment", "reports_jointinterview",
+                               "reports_linkedservice"]
 EVERYCHILD_OUTBOX_CONSUMERS = {"visits.plans": "everychild.visits.jobs.refresh_plans"}

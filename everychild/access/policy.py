@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from everychild.accounts.models import Post, User
+from everychild.accounts.roles import Capability
 from everychild.core.ids import parse_uuid
 from everychild.places.codes import CODE_LENGTH, prefix_range
 
@@ -29,6 +30,8 @@ IDENTITY_FIELDS = frozenset(
         "reporter_name", "reporter_phone", "email", "hukou_address", "residence_address",
     }
 )
+# The child's school records: only roles with ``child.school`` receive them.
+SCHOOL_FIELDS = frozenset({"school_status", "grade", "school"})
 MASK = "***"
 
 
@@ -129,11 +132,19 @@ def visible(
     return queryset.filter(jurisdiction_q(actor, field))
 
 
+def withheld(actor: Actor) -> frozenset[str]:
+    """The fields ``actor`` never receives: identities for roles that see aggregates only, the
+    child's school records for roles that do not need them (the police, say)."""
+    hidden = frozenset() if actor.sees_identities else IDENTITY_FIELDS
+    if not actor.has(Capability.CHILD_SCHOOL):
+        hidden |= SCHOOL_FIELDS
+    return hidden
+
+
 def mask(actor: Actor, record: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``record`` with identity fields removed for roles that see aggregates only."""
-    if actor.sees_identities:
-        return dict(record)
-    return {key: value for key, value in record.items() if key not in IDENTITY_FIELDS}
+    """A copy of ``record`` without the fields ``withheld`` from the actor."""
+    hidden = withheld(actor)
+    return {key: value for key, value in record.items() if key not in hidden}
 
 
 def mask_all(actor: Actor, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -9,10 +9,13 @@ class Capability:
 
     CHILD_VIEW = "child.view"
     CHILD_EDIT = "child.edit"
+    CHILD_SCHOOL = "child.school"  # the child's school records (need-to-know: not the police)
     VISIT_RECORD = "visit.record"
     VISIT_SUPERVISE = "visit.supervise"
     REPORT_CREATE = "report.create"
     REPORT_RECEIVE = "report.receive"
+    REPORT_INTERVIEW = "report.interview"  # the one-stop joint interview and its services
+    ROUTING_MANAGE = "routing.manage"  # the routing table of receiving units
     CASE_MANAGE = "case.manage"
     CASE_APPROVE = "case.approve"
     REFERRAL_RESPOND = "referral.respond"
@@ -38,17 +41,19 @@ class RoleSeed(NamedTuple):
 
 ROLE_SEEDS: tuple[RoleSeed, ...] = (
     RoleSeed("child_director", "儿童主任", "Village child director", True,
-             (C.CHILD_VIEW, C.CHILD_EDIT, C.VISIT_RECORD, C.REPORT_CREATE, C.INSIGHTS_VIEW),
+             (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_RECORD, C.REPORT_CREATE, C.INSIGHTS_VIEW),
              "village"),
     RoleSeed("child_supervisor", "儿童督导员", "Township child supervisor", True,
-             (C.CHILD_VIEW, C.CHILD_EDIT, C.VISIT_RECORD, C.VISIT_SUPERVISE, C.REPORT_CREATE,
-              C.CASE_MANAGE, C.CASE_APPROVE, C.INSIGHTS_VIEW), "township"),
+             (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_RECORD, C.VISIT_SUPERVISE,
+              C.REPORT_CREATE, C.CASE_MANAGE, C.CASE_APPROVE, C.INSIGHTS_VIEW), "township"),
     RoleSeed("civil_affairs_officer", "县民政干部", "County civil-affairs officer", True,
-             (C.CHILD_VIEW, C.CHILD_EDIT, C.VISIT_SUPERVISE, C.REPORT_CREATE, C.REPORT_RECEIVE,
+             (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_SUPERVISE, C.REPORT_CREATE,
+              C.REPORT_RECEIVE,
               C.CASE_MANAGE, C.CASE_APPROVE, C.SERVICES_MANAGE, C.INSIGHTS_VIEW,
               C.DIVISIONS_EDIT), "county"),
     RoleSeed("social_worker", "社会工作者", "Social worker", True,
-             (C.CHILD_VIEW, C.VISIT_RECORD, C.REPORT_CREATE, C.CASE_MANAGE), "county"),
+             (C.CHILD_VIEW, C.CHILD_SCHOOL, C.VISIT_RECORD, C.REPORT_CREATE, C.CASE_MANAGE),
+             "county"),
     RoleSeed("hotline_operator", "热线接线员", "Hotline operator", True,
              (C.REPORT_CREATE,), "county"),
     RoleSeed("county_analyst", "县级数据分析员", "County analyst", False,
@@ -58,11 +63,11 @@ ROLE_SEEDS: tuple[RoleSeed, ...] = (
     RoleSeed("national_analyst", "国家级数据分析员", "National analyst", False,
              (C.INSIGHTS_VIEW,), "nation"),
     RoleSeed("one_stop_staff", "一站式中心工作人员", "One-stop centre staff", True,
-             (C.CHILD_VIEW, C.REPORT_RECEIVE, C.CASE_MANAGE), "county"),
+             (C.CHILD_VIEW, C.REPORT_RECEIVE, C.REPORT_INTERVIEW, C.CASE_MANAGE), "county"),
     RoleSeed("police_officer", "公安民警", "Police officer", True,
-             (C.CHILD_VIEW, C.REPORT_CREATE, C.REPORT_RECEIVE), "county"),
+             (C.CHILD_VIEW, C.REPORT_CREATE, C.REPORT_RECEIVE, C.REPORT_INTERVIEW), "county"),
     RoleSeed("procurator", "检察官", "Procurator", True,
-             (C.CHILD_VIEW, C.REPORT_RECEIVE), "county"),
+             (C.CHILD_VIEW, C.REPORT_RECEIVE, C.REPORT_INTERVIEW), "county"),
     RoleSeed("reporter_school", "强制报告责任人（学校）", "Mandated reporter (school)", False,
              (C.REPORT_CREATE,), "township"),
     RoleSeed("reporter_clinic", "强制报告责任人（医疗机构）", "Mandated reporter (clinic)", False,
@@ -72,7 +77,8 @@ ROLE_SEEDS: tuple[RoleSeed, ...] = (
     RoleSeed("service_provider", "服务机构工作人员", "Service-provider staff", False,
              (C.REFERRAL_RESPOND,), "county"),
     RoleSeed("system_admin", "系统管理员", "System administrator", False,
-             (C.AUDIT_VIEW, C.USERS_MANAGE, C.TOKENS_ISSUE, C.DIVISIONS_EDIT), "county"),
+             (C.AUDIT_VIEW, C.USERS_MANAGE, C.TOKENS_ISSUE, C.DIVISIONS_EDIT, C.ROUTING_MANAGE),
+             "county"),
 )
 
 
@@ -92,3 +98,15 @@ def seed_roles(role_model) -> int:
         )
         created += was_created
     return created
+
+
+def add_capabilities(role_model, capability: str, role_codes: tuple[str, ...]) -> int:
+    """Give ``capability`` to the seeded roles ``role_codes`` that lack it (a migration adding a
+    capability to databases seeded before it existed); returns how many roles changed."""
+    changed = 0
+    for role in role_model.objects.filter(code__in=role_codes):
+        if capability not in (role.capabilities or []):
+            role.capabilities = [*(role.capabilities or []), capability]
+            role.save(update_fields=["capabilities"])
+            changed += 1
+    return changed

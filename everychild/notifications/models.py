@@ -71,7 +71,11 @@ class Notification(models.Model):
 
 
 def _format(template: str, params: Any) -> str:
+    """``template`` filled with ``params``; a parameter named ``*_term`` is itself a message id
+    (a word such as "the police"), translated like the template."""
     try:
-        return template % (params or {})
+        values = {key: translation.gettext(value) if key.endswith("_term") and
+                  isinstance(value, str) else value for key, value in (params or {}).items()}
+        return template % values
     except (KeyError, TypeError, ValueError):
         return template

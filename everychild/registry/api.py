@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from everychild.access.policy import mask
@@ -50,7 +50,8 @@ class ChildOut(Schema):
     age: int
     ethnicity: str
     hukou_type: str
-    school_status: str
+    school_status: str | None = Field(None, description="Only for roles with the child's school "
+                                                         "records (not the police).")
     has_id_number: bool
     id_number_masked: str | None = None
     categories: list[CategoryOut]

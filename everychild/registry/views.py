@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from everychild.access.policy import Actor, actor_for, require
+from everychild.access.policy import Actor, actor_for, require, withheld
 from everychild.accounts.roles import Capability
 from everychild.places.models import Division
 from everychild.registry import forms as f
@@ -388,7 +388,7 @@ def child_detail(request: HttpRequest, child_id) -> HttpResponse:
     return render(request, "registry/child_detail.html", {
         "child": child,
         "age": f.age_on(child.date_of_birth, today),
-        "facts": _facts(child, names),
+        "facts": _facts(child, names, withheld(actor)),
         "household": child.household,
         "parents": [{"parent": p, "label": _choice_label(ParentRole.choices, p.role),
                      "situations": [_situation_text(s) for s in p.situations.all()]}
@@ -408,7 +408,7 @@ def child_detail(request: HttpRequest, child_id) -> HttpResponse:
     })
 
 
-def _facts(child: Child, names: dict[str, str]) -> list[tuple[str, str]]:
+def _facts(child: Child, names: dict[str, str], withheld: frozenset[str]) -> list[tuple[str, str]]:
     rows = [
         (_("Sex"), _choice_label(Sex.choices, child.sex)),
         (_("Date of birth"), child.date_of_birth.isoformat()),
@@ -424,8 +424,9 @@ def _facts(child: Child, names: dict[str, str]) -> list[tuple[str, str]]:
         rows.append((_("Nickname"), child.nickname))
     if child.former_names:
         rows.append((_("Former names"), child.former_names))
-    school = _choice_label(SchoolStatus.choices, child.school_status)
-    rows.append((_("School"), f"{school} {child.grade}".strip()))
+    if "school_status" not in withheld:
+        school = _choice_label(SchoolStatus.choices, child.school_status)
+        rows.append((_("School"), f"{school} {child.grade}".strip()))
     if child.disability_type or child.disability_grade:
         grade = _("grade %(grade)s") % {"grade": child.disability_grade} if child.disability_grade else ""
         rows.append((_("Disability"),

@@ -71,11 +71,12 @@ def apply(row: VisitPlan, plan: PlanRule, tightened: str, risk: str) -> None:
     row.next_due, row.due_for, row.contact_due = plan.next_due, plan.due_for.value, plan.contact_due
 
 
-def refresh(child: Child, today: date | None = None, *,
-            last_visit_on: date | None = None) -> VisitPlan:
-    """Recompute one child's plan (after a visit, a risk change, a tightening); a visit in
-    person passes its day as ``last_visit_on`` (kept only if it is later than the one held)."""
-    return _refresh([child.pk], today, last_visit_on)[0]
+def refresh(child: Child, today: date | None = None, *, last_visit_on: date | None = None,
+            report_on: date | None = None) -> VisitPlan:
+    """Recompute one child's plan (after a visit, a risk change, a tightening, a report); a
+    visit in person passes its day as ``last_visit_on``, a report of harm its day as
+    ``report_on`` (each kept only if it is later than the one held)."""
+    return _refresh([child.pk], today, last_visit_on, report_on)[0]
 
 
 def refresh_plans(child_ids: list[str], today: date | None = None) -> int:
@@ -86,8 +87,8 @@ def refresh_plans(child_ids: list[str], today: date | None = None) -> int:
     return done
 
 
-def _refresh(child_ids: list[Any], today: date | None,
-             last_visit_on: date | None = None) -> list[VisitPlan]:
+def _refresh(child_ids: list[Any], today: date | None, last_visit_on: date | None = None,
+             report_on: date | None = None) -> list[VisitPlan]:
     """The one writer of plans' due dates: each plan and the overviews' rollup change together."""
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -107,8 +108,8 @@ def _refresh(child_ids: list[Any], today: date | None,
                 child=child, identified_on=timezone.localdate(child.created_at))
             before = None if row._state.adding else due_counts.plan_key(row)
             row.division_code = child.division_code
-            if last_visit_on and (row.last_visit_on is None or last_visit_on > row.last_visit_on):
-                row.last_visit_on = last_visit_on
+            row.last_visit_on = _later(row.last_visit_on, last_visit_on)
+            row.report_on = _later(row.report_on, report_on)
             risk = risks.get(child.pk, "")
             plan, tightened = compute(
                 categories[child.pk], risk, province=child.division_code[:2],
@@ -124,3 +125,7 @@ def _refresh(child_ids: list[Any], today: date | None,
                 row.save()
         due_counts.apply_deltas(due_counts.deltas(changes))
     return saved
+
+
+def _later(held: date | None, new: date | None) -> date | None:
+    return new if new and (held is None or new > held) else held

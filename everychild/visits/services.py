@@ -232,6 +232,16 @@ def lower_risk(actor: Actor, child_id: Any, level: str, reason: str, *,
     return row
 
 
+def note_report(child: Child, day: date, *, high: bool, report_id: str) -> None:
+    """A report of suspected harm about the child (the reporting app calls it in the report's
+    transaction): the risk rises (to high when a reporting situation or imminent danger was
+    reported), and the plan asks for contact within 24 hours and a visit within the response
+    time of the risk level."""
+    level = RiskLevel.HIGH if high else RiskLevel.MEDIUM
+    set_risk(None, child, RiskSignal(level, RiskSource.REPORT, day), source_id=report_id)
+    plans.refresh(child, day, report_on=day)
+
+
 # --- plans ---------------------------------------------------------------------------------------
 
 def tighten_plan(actor: Actor, child_id: Any, count: int, unit: str, reason: str, *,
@@ -264,8 +274,8 @@ def tighten_plan(actor: Actor, child_id: Any, count: int, unit: str, reason: str
     return plan
 
 
-__all__ = ["PLACES", "LooserThanPolicy", "VisitInput", "add_photo", "lower_risk", "record_visit",
-           "set_risk", "tighten_plan", "visible_child"]
+__all__ = ["PLACES", "LooserThanPolicy", "VisitInput", "add_photo", "lower_risk", "note_report",
+           "record_visit", "set_risk", "tighten_plan", "visible_child"]
 
 
 # --- photos --------------------------------------------------------------------------------------
