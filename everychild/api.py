@@ -33,6 +33,7 @@ api.add_router("/audit", audit_router, tags=["audit"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
 api.add_router("/children", registry_router, tags=["children"])
 api.add_router("/visits", "everychild.visits.api.router", tags=["visits"])
+api.add_router("/reports", "everychild.reports.api.router", tags=["reports"])
 
 
 @api.exception_handler(DuplicateIdNumber)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("children/", include("everychild.registry.urls")),
     path("children/bulk/", include("everychild.registry.urls_bulk")),
     path("visits/", include("everychild.visits.urls")),
+    path("reports/", include("everychild.reports.urls")),
     path("api/v1/", api.urls),
 ]
 

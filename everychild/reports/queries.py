@@ -22,6 +22,7 @@ from everychild.reports.models import (
     ReportAction,
     ReportAmendment,
     ReportTask,
+    RoutingEntry,
     TaskState,
 )
 from everychild.reports.services import receiver_tasks
@@ -189,3 +190,10 @@ def reports_in(actor: Actor) -> QuerySet[Report]:
     agency = _unit(actor)
     return Report.objects.filter(Exists(ReportTask.objects.filter(report=OuterRef("pk"),
                                                                   agency_id=agency)))
+
+
+def routing_entries(actor: Actor) -> QuerySet[RoutingEntry]:
+    """The active routing table in the actor's jurisdiction (administrators)."""
+    require(actor, Capability.ROUTING_MANAGE)
+    return (RoutingEntry.objects.filter(jurisdiction_q(actor, "division__code"), active=True)
+            .select_related("agency", "division").order_by("division_id", "receiver"))

@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from everychild.access.policy import Actor, can, require
+from everychild.accounts.models import Agency
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record
 from everychild.core import outbox
 from everychild.core.ids import parse_uuid
 from everychild.notifications.services import notify
-from everychild.places.codes import prefix_range
+from everychild.places.codes import Level, prefix_range
 from everychild.places.models import Division
 from everychild.registry import idnumber
 from everychild.registry.models import Child, ChildEvent, Sex
@@ -43,6 +44,7 @@ from everychild.reports.models import (
     ReportAction,
     ReportAmendment,
     ReportTask,
+    RoutingEntry,
     ServiceKind,
     TaskState,
     Urgency,
@@ -526,8 +528,6 @@ def _welfare_concern(report: Report) -> None:
     outbox.emit("report.welfare_concern", [report.pk], report.division_code)
     civil = ReportTask.objects.filter(report=report, receiver=Receiver.CIVIL_AFFAIRS) \
         .values_list("agency", flat=True)
-    from everychild.accounts.models import Agency
-
     posts = [p for agency in Agency.objects.filter(pk__in=list(civil))
              for p in routing.receiving_posts(agency)]
     notify(posts, kind="report_welfare", message=WELFARE,
@@ -706,4 +706,52 @@ def link_service(actor: Actor, report_id: Any, kind: str, on: date, provider: st
 
 __all__ = ["AMENDABLE", "BASIS_TERMS", "Filed", "InterviewInput", "ReportInput", "act", "amend",
            "escalate", "file_report", "link_service", "receiver_tasks", "record_interview",
-           "report_for_receiver", "route_unrouted", "escalate_missed"]
+           "report_for_receiver", "route_unrouted", "escalate_missed", "set_route", "deactivate_route"]
+
+
+# --- the routing table ---------------------------------------------------------------------------
+
+
+def set_route(actor: Actor, division_code: str, receiver: str, *, agency_id: Any = None,
+              agency_name: str = "") -> RoutingEntry:
+    """An administrator names the unit receiving ``receiver`` reports for a county, prefecture
+    or province of their jurisdiction (an existing agency there, or a new one by name); the
+    unit it replaces is kept, inactive."""
+    if receiver not in [r.value for r in Receiver]:
+        raise ValidationError({"receiver": _("Choose police, civil affairs or procuratorate.")})
+    division = Division.objects.filter(pk=division_code).first()
+    if division is None or division.level not in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY):
+        raise ValidationError({"division": _("Choose a county, a prefecture or a province.")})
+    require(actor, Capability.ROUTING_MANAGE, division.code)
+    pk = parse_uuid(agency_id) if agency_id else None
+    with transaction.atomic():
+        if pk is not None:
+            agency = Agency.objects.filter(pk=pk, division=division).first()
+            if agency is None:
+                raise ValidationError({"agency": _("Choose a unit of this place.")})
+        elif agency_name.strip():
+            agency, _created = Agency.objects.get_or_create(
+                division=division, kind=receiver, name=agency_name.strip()[:120])
+        else:
+            raise ValidationError({"agency": _("Choose the receiving unit or give its name.")})
+        RoutingEntry.objects.filter(division=division, receiver=receiver, active=True).update(
+            active=False, updated_by=actor.user)
+        entry = RoutingEntry.objects.create(division=division, receiver=receiver, agency=agency,
+                                            updated_by=actor.user)
+        record(actor, "routing.set", division_code=division.code, object_type="routing",
+               object_id=entry.pk, detail={"receiver": receiver, "agency": str(agency.pk)})
+    return entry
+
+
+def deactivate_route(actor: Actor, entry_id: Any) -> RoutingEntry:
+    """An administrator takes a unit out of the routing table (reports then go one level up)."""
+    pk = parse_uuid(entry_id)
+    entry = RoutingEntry.objects.filter(pk=pk).first() if pk else None
+    if entry is None or not can(actor, Capability.ROUTING_MANAGE, entry.division_id):
+        raise RoutingEntry.DoesNotExist
+    with transaction.atomic():
+        entry.active, entry.updated_by = False, actor.user
+        entry.save(update_fields=["active", "updated_by", "updated_at"])
+        record(actor, "routing.deactivate", division_code=entry.division_id,
+               object_type="routing", object_id=entry.pk, detail={"receiver": entry.receiver})
+    return entry

@@ -21,6 +21,9 @@ from everychild.visits.services import visible_child
 WEEK = 7
 LIMIT = 200
 COUNTS = ("overdue", "due_this_week", "never_visited")
+# What a worklist row shows: not the plan's reasons nor the child's other (encrypted) fields.
+LISTED = ("division_code", "child__name", "risk_rank", "next_due", "due_for", "last_visit_on",
+          "escalated")
 
 
 @dataclass
@@ -70,7 +73,7 @@ def worklist(actor: Actor, today: date | None = None, village: str | None = None
         raise Division.DoesNotExist
     prefix = place.code if place else actor.jurisdiction or ""
     due = (_plans_in(actor, capability, prefix, today).select_related("child")
-           .order_by("-risk_rank", "next_due", "child_id"))
+           .only(*LISTED).order_by("-risk_rank", "next_due", "child_id"))
     overdue = list(due.filter(next_due__lt=today)[:LIMIT])
     this_week = list(due.filter(next_due__gte=today)[:LIMIT])
     never = [p for p in overdue + this_week if p.last_visit_on is None]

@@ -255,14 +255,17 @@ def record_visit(request: HttpRequest, child_id) -> HttpResponse:
         form = VisitForm(request.POST, province=province)
         if form.is_valid():
             try:
-                services.record_visit(actor, child.pk, form.to_input(),
-                                      client_id=form.cleaned_data["client_id"])
+                visit = services.record_visit(actor, child.pk, form.to_input(),
+                                              client_id=form.cleaned_data["client_id"])
             except ValidationError as exc:
                 _put_errors(form, exc)
             except Child.DoesNotExist:
                 raise Http404 from None
             else:
                 messages.success(request, _("The visit was recorded."))
+                if visit.report_requested and actor.has(Capability.REPORT_CREATE):
+                    # the one tap: the report form, with the child and what the visit saw
+                    return redirect(f"{reverse('reports:new')}?child={child.pk}&visit={visit.pk}")
                 return redirect(_monitoring_url(child.pk))
         status = 422
     else:

@@ -7,7 +7,8 @@
  *   signin   - the session had ended when it was sent: offered again after signing in
  *   review   - the server did not accept it (errors): offered to reopen and check
  * A draft is deleted once the server confirms it (a redirect to the child's monitoring page, or
- * that page listing a visit with its id), or when the user discards it.
+ * to the report form when the visit raised a report; or a page naming the visit's id in a
+ * data-visit-id attribute), or when the user discards it.
  * Nothing but what the form holds is stored, and nothing goes into URLs: the draft to reopen is
  * handed to the form page through sessionStorage.
  * The visit pages also register a service worker (sw.js) that keeps them, so a page reloaded
@@ -86,7 +87,8 @@
       headers: {"X-CSRFToken": csrfToken()}
     }).then(function (response) {
       var path = new URL(response.url, location.href).pathname;
-      if (response.ok && response.redirected && path === draft.doneUrl) {
+      var done = path === draft.doneUrl || (draft.reportUrl && path === draft.reportUrl);
+      if (response.ok && response.redirected && done) {  // recorded (then, maybe, the report)
         remove(draft.id);
         return "sent";
       }
@@ -187,7 +189,8 @@
 
   function save(status) {
     var draft = load(currentId) || {id: currentId, url: form.getAttribute("data-draft-url"),
-                                    doneUrl: form.getAttribute("data-done-url")};
+                                    doneUrl: form.getAttribute("data-done-url"),
+                                    reportUrl: form.getAttribute("data-report-url")};
     draft.fields = values();
     draft.status = status || "editing";
     store(draft);
