@@ -24,6 +24,7 @@ demo: setup
 	$(BIN)/everychild migrate --noinput -v0
 	$(BIN)/everychild load-demo
 	$(BIN)/everychild load-demo-visits
+	$(BIN)/everychild load-demo-reports
 	$(BIN)/everychild collectstatic --noinput -v0
 	@echo; echo "Demo logins (password for every demo user: everychild-demo):"
 	$(BIN)/everychild demo-users

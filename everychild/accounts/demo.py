@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 
 from everychild.accounts.models import Agency, AgencyKind, Post, Role, User
 from everychild.accounts.roles import ROLE_SEEDS, seed_roles
@@ -29,6 +30,9 @@ AGENCY_FOR_ROLE = {
 }
 
 
+# Demo users other apps add at the demo prefectures (汉中市 hz_, 德宏州 dh_), e.g. the police
+# officers that escalated reports reach.
+EXTRA_DEMO_USERS = r"^(hz|dh)_"
 DEMO_NAMES = ("王丽", "李娜", "张伟", "刘洋", "陈静", "杨敏", "赵军", "黄磊", "周芳", "吴霞", "徐强")
 
 
@@ -88,17 +92,23 @@ def load_demo() -> list[DemoUser]:
                         kind=kind, name=name,
                     )
                 username = seed.code if seed.level == "nation" else f"{short}_{seed.code}"
-                user = _user(username, DEMO_NAMES[len(username) % len(DEMO_NAMES)])
-                Post.objects.get_or_create(
-                    user=user, role_id=seed.code, division=place, defaults={"agency": agency}
-                )
+                demo_user(username, seed.code, place, agency)
     return demo_users()
+
+
+def demo_user(username: str, role: str, place: Division, agency: Agency | None = None) -> Post:
+    """A demo user (password ``DEMO_PASSWORD``) with one post; idempotent."""
+    user = _user(username, DEMO_NAMES[len(username) % len(DEMO_NAMES)])
+    post, _ = Post.objects.get_or_create(user=user, role_id=role, division=place,
+                                         defaults={"agency": agency})
+    return post
 
 
 def demo_users() -> list[DemoUser]:
     """The demo users with their posts, as printed by ``everychild demo-users``."""
     result = []
-    posts = (Post.objects.filter(user__username__in=_demo_usernames())
+    posts = (Post.objects.filter(Q(user__username__in=_demo_usernames())
+                                 | Q(user__username__regex=EXTRA_DEMO_USERS))
              .select_related("user", "role", "division").order_by("division_id", "role__sort_order"))
     for post in posts:
         result.append(DemoUser(post.user.username, post.role_id, post.role.name_zh,
