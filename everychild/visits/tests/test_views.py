@@ -171,10 +171,11 @@ def test_the_same_client_id_twice_is_one_visit(client, director, child):
     signed_in(client, director)
     first = client.post(record(child), visit_post(client_id, report_requested="on",
                                                   risk_reporting_situations=["abandonment"]))
-    assert first.status_code == 302 and first["Location"] == monitoring(child)
+    report_form = f"{reverse('reports:new')}?child={child.pk}&visit={client_id}"
+    assert first.status_code == 302 and first["Location"] == report_form  # the one tap
     again = client.post(record(child), visit_post(client_id, report_requested="on",
                                                   risk_reporting_situations=["abandonment"]))
-    assert again.status_code == 302 and again["Location"] == monitoring(child)
+    assert again.status_code == 302 and again["Location"] == report_form
     visit = Visit.objects.get()
     assert str(visit.pk) == client_id and visit.report_requested and visit.risk_level == "high"
     page = client.get(monitoring(child)).content.decode()
