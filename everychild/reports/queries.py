@@ -125,16 +125,30 @@ def status_of(report: Report) -> dict[str, Any]:
 
 
 def report_status(actor: Actor, report_id: Any) -> dict[str, Any]:
-    """The status of one of the actor's own reports (else Report.DoesNotExist, a 404)."""
+    """The status of one of the actor's own reports (else Report.DoesNotExist, a 404). Audited."""
     pk = parse_uuid(report_id)
     report = own_reports(actor).filter(pk=pk).first() if pk else None
     if report is None:
         raise Report.DoesNotExist
+    record_list(actor, "report.status", division_code=report.division_code,
+                object_type="report", filters={"report": str(report.pk)}, ids=[report.pk])
     return status_of(report)
 
 
 def my_reports(actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
-    return [status_of(r) for r in own_reports(actor).prefetch_related("tasks")[:limit]]
+    """The status of the actor's own reports, newest first (audited as a list)."""
+    reports = list(own_reports(actor).prefetch_related("tasks")[:limit])
+    record_list(actor, "report.mine", division_code=actor.post.division_id,
+                object_type="report", filters={}, ids=[r.pk for r in reports])
+    return [status_of(r) for r in reports]
+
+
+def missed_here(actor: Actor) -> list[ReportTask]:
+    """Deadlines missed in the actor's jurisdiction by any receiving unit (oversight: the
+    reference, the unit, the duty and the deadline; the report itself stays with its units)."""
+    require(actor, Capability.REPORT_RECEIVE)
+    return list(ReportTask.objects.filter(jurisdiction_q(actor), state=TaskState.ESCALATED)
+                .select_related("agency", "report").order_by("-due_at")[:LIMIT])
 
 
 # --- metrics -------------------------------------------------------------------------------------

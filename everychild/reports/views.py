@@ -150,6 +150,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
             "open": [_task_view(t, found.now) for t in found.open],
             "missed": [_task_view(t, found.now) for t in found.missed],
             "done": [_task_view(t, found.now) for t in found.done],
+            "missed_here": [_task_view(t, found.now) for t in queries.missed_here(actor)],
             "can_file": actor.has(Capability.REPORT_CREATE)})
     return render(request, "reports/mine.html", {"reports": queries.my_reports(actor)})
 

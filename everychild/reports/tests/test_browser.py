@@ -62,7 +62,7 @@ def test_a_teacher_reports_and_the_county_police_acknowledge(live_server, page: 
     elapsed = time.monotonic() - started
     assert elapsed < 120, f"reporting took {elapsed:.0f} s"
     report = Report.objects.filter(filed_by__username=TEACHER).order_by("-filed_at").first()
-    assert report.child_name == "刘小雨" and report.child_id is None  # not registered: it never blocked the report
+    assert report.child_name == "刘小雨" and report.child_id is None  # unregistered: not blocked
     expect(page.locator("h1")).to_contain_text(report.reference)
     expect(page.get_by_test_id("status-acknowledged")).to_have_text("尚未")
     sign_out(page)

@@ -116,3 +116,30 @@ def test_the_routing_table_page(client, make_actor, units):
 def test_metrics_page(client, make_actor, units):
     analyst = make_actor("county_analyst", YX)
     assert signed_in(client, analyst).get(reverse("reports:metrics")).status_code == 200
+
+
+def test_a_county_officer_sees_every_unit_s_missed_deadlines_without_the_report(
+        client, teacher, receiver, units):
+    from datetime import timedelta
+
+    from everychild.reports import services
+    from everychild.reports.models import ReportTask
+
+    civil = receiver("civil_affairs_officer", YX, "civil_affairs")
+    filed = services.file_report(teacher, services.ReportInput(
+        situations=["private_parts_injury"], what_happened="隐私部位受伤")).report
+    police = ReportTask.objects.get(report=filed, receiver="police")
+    services.escalate(police.pk, NOW + timedelta(hours=2))
+    page = signed_in(client, civil).get(reverse("reports:home")).content.decode()
+    missed = page[page.index('data-testid="missed-here"'):]
+    assert filed.reference in missed and "公安" in missed and "隐私部位受伤" not in page
+
+
+def test_the_police_do_not_see_the_child_s_school_records(client, yx_police, make_actor, units):
+    director = make_actor("child_director", VILLAGE)
+    child = register_child(director, left_behind(), today=NOW.date())
+    detail = reverse("child_detail", kwargs={"child_id": child.pk})
+    by_director = signed_in(client, director).get(detail).content.decode()
+    by_police = signed_in(client, yx_police).get(detail).content.decode()
+    assert "就学状况" in by_director
+    assert child.name in by_police and "就学状况" not in by_police
