@@ -36,6 +36,26 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
+def restore_signal_handlers():
+    """A task worker run in the test installs its own SIGINT/SIGTERM handlers; give pytest its
+    own back afterwards."""
+    import signal
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+@pytest.fixture
+def requests_seen(page):
+    """Every URL the page requests, to prove it talks to nobody but the live server."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+@pytest.fixture
 def demo_places(db):
     """The demo extract (Yang County and Longchuan County, every township and village) and the
     seeded roles."""

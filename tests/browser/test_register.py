@@ -33,13 +33,6 @@ def demo():
     return DEMO_PASSWORD
 
 
-@pytest.fixture
-def requests_seen(page: Page) -> list[str]:
-    seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    return seen
-
-
 def screenshot(page: Page, name: str) -> None:
     """A full-page screenshot when EVERYCHILD_SCREENSHOTS names a directory."""
     if os.environ.get("EVERYCHILD_SCREENSHOTS"):

@@ -30,14 +30,6 @@ def demo():
     return DEMO_PASSWORD
 
 
-@pytest.fixture
-def requests_seen(page: Page) -> list[str]:
-    """Every URL the page requests, to prove it talks to nobody but the live server."""
-    seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    return seen
-
-
 def assert_only_live_server(requests_seen: list[str], live_server) -> None:
     server = urlsplit(live_server.url)
     assert requests_seen, "no requests were recorded"

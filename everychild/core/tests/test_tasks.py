@@ -1,6 +1,5 @@
 """Background work on the database backend (django-tasks-db): a real queue and a real worker."""
 
-import signal
 import uuid
 from datetime import timedelta
 
@@ -17,16 +16,10 @@ from everychild.audit.models import Checkpoint
 from everychild.audit.services import record
 from everychild.core.tasks import enqueue_at, tick
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def restore_signal_handlers():
-    """The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("restore_signal_handlers"),
+]
 
 
 def run_worker() -> None:

@@ -1,7 +1,6 @@
 """Background work on the Redis backend (django-tasks-rq) against the Redis named by REDIS_URL
 (CI: redis://127.0.0.1:6379/15). Each test uses a queue of its own and removes its keys."""
 
-import signal
 import time
 import uuid
 from datetime import timedelta
@@ -17,16 +16,11 @@ from conftest import skip_or_fail
 from everychild.audit.services import record
 from everychild.core.tasks import enqueue_at, tick
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def restore_signal_handlers():
-    """The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("restore_signal_handlers"),
+]
 
 
 @pytest.fixture

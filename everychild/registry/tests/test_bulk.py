@@ -3,7 +3,6 @@ on re-import, CSV encodings, malformed files refused whole, audited exports."""
 
 import csv
 import io
-import signal
 from datetime import date
 
 import pytest
@@ -473,15 +472,6 @@ def test_jobs_are_their_owners(director, make_actor, client):
     assert client.get(f"/children/bulk/imports/{job.pk}/").status_code == 404
     assert client.get(f"/children/bulk/imports/{job.pk}/corrections.xlsx").status_code == 404
     assert client.get("/children/bulk/imports/not-a-uuid/").status_code == 404
-
-
-@pytest.fixture
-def restore_signal_handlers():
-    """The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -27,13 +27,6 @@ def demo():
     return DEMO_PASSWORD
 
 
-@pytest.fixture
-def requests_seen(page: Page) -> list[str]:
-    seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    return seen
-
-
 def sign_out(page: Page) -> None:
     page.get_by_test_id("logout").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))

@@ -1,7 +1,6 @@
 """A missed deadline escalates at the deadline itself: the escalation is enqueued for it when the
 task is given, and the real worker runs it then (not at a daily job)."""
 
-import signal
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,10 @@ from everychild.reports import services
 from everychild.reports.models import ReportTask, TaskState
 from everychild.reports.tests.factories import HANZHONG, NOW
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def restore_signal_handlers():
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("restore_signal_handlers"),
+]
 
 
 def run_worker() -> None:

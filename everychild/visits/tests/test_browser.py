@@ -45,13 +45,6 @@ def child(demo):
     return registered
 
 
-@pytest.fixture
-def requests_seen(page: Page) -> list[str]:
-    seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    return seen
-
-
 def answer(page: Page, items: dict[str, str]) -> None:
     for code, option in items.items():
         page.locator(f"input[name=risk_{code}][value={option}]").check()
