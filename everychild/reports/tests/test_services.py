@@ -283,3 +283,23 @@ def test_a_child_the_filer_may_not_see_is_not_found(teacher, make_actor, units):
         services.file_report(teacher, report(child_id=str(child.pk)))
     filed = services.file_report(director, report(child_id=str(child.pk))).report
     assert filed.child_id == child.pk
+
+
+def test_metrics_on_a_hand_computed_world(teacher, yx_police, make_actor, units):
+    """Two police tasks: one answered after 30 minutes (within its hour), one after 3 hours
+    (late: escalated first); the prefecture's escalated copy is not counted twice."""
+    analyst = make_actor("county_analyst", YX)
+    quick = services.file_report(teacher, report(situations=["private_parts_injury"])).report
+    slow = services.file_report(teacher, report(situations=["private_parts_injury"],
+                                                what_happened="另一起")).report
+    services.act(yx_police, quick.pk, "acknowledged", now=NOW + timedelta(minutes=30))
+    services.escalate_missed(NOW + timedelta(hours=1, minutes=1))
+    services.act(yx_police, slow.pk, "acknowledged", now=NOW + timedelta(hours=3))
+    found = queries.metrics(analyst, now=NOW + timedelta(hours=4))
+    police = next(u for u in found["units"] if u["unit"] == "洋县公安")
+    assert (police["tasks"], police["answered"], police["within_deadline"], police["missed"]) == \
+        (2, 2, 1, 1)
+    assert police["share_within_deadline"] == 0.5
+    assert police["median_minutes_to_answer"] == 105.0  # (30 + 180) / 2
+    county = next(c for c in found["counties"] if c["county"] == YX)
+    assert county["tasks"] == 6  # police, civil affairs and procuratorate of both reports
