@@ -66,7 +66,7 @@ from everychild.rules.reporting import (
     routing_place,
     situation_warnings,
 )
-from everychild.visits.services import note_report
+from everychild.visits.services import note_report, visible_child
 
 MAX_TEXT = 4000
 LEVEL_TERMS = {6: gettext_noop("county"), 4: gettext_noop("prefecture"), 2: gettext_noop("province")}
@@ -216,13 +216,7 @@ def _validate(actor: Actor, data: ReportInput, today: date) -> Child | None:
 
 def _registered_child(actor: Actor, data: ReportInput) -> Child | None:
     """The registered child named by the filer (who must be able to see it: else a 404)."""
-    if not data.child_id:
-        return None
-    pk = parse_uuid(data.child_id)
-    child = Child.objects.filter(pk=pk).first() if pk else None
-    if child is None or not can(actor, Capability.CHILD_VIEW, child.division_code):
-        raise Child.DoesNotExist
-    return child
+    return visible_child(actor, data.child_id, Capability.CHILD_VIEW) if data.child_id else None
 
 
 def _match(data: ReportInput, county: str) -> Child | None:

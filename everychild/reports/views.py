@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from everychild.access.policy import Actor, actor_for, can, require
+from everychild.access.policy import Actor, actor_for, require
 from everychild.accounts.roles import Capability
+from everychild.core.ids import parse_uuid
 from everychild.places.codes import Level
 from everychild.places.models import Division
 from everychild.registry.models import Child
@@ -41,6 +42,7 @@ from everychild.reports.models import (
 )
 from everychild.rules import Reason
 from everychild.rules.reporting import DUTY_TERMS, RECEIVER_TERMS, SITUATION_LABELS, Duty, Receiver
+from everychild.visits.services import visible_child
 
 
 def _put_errors(form: Form, exc: ValidationError) -> None:
@@ -65,12 +67,7 @@ def _sentences(reasons: list[dict[str, Any]]) -> list[str]:
 
 
 def _child_for(actor: Actor, child_id: str | None) -> Child | None:
-    if not child_id:
-        return None
-    child = Child.objects.filter(pk=child_id).first()
-    if child is None or not can(actor, Capability.CHILD_VIEW, child.division_code):
-        raise Http404
-    return child
+    return _or_404(visible_child, actor, child_id, Capability.CHILD_VIEW) if child_id else None
 
 
 def _from_visit(actor: Actor, visit_id: str | None, child: Child | None) -> dict[str, Any]:
@@ -125,8 +122,6 @@ def new_report(request: HttpRequest) -> HttpResponse:
 
 
 def _uuid(value: str | None) -> str | None:
-    from everychild.core.ids import parse_uuid
-
     parsed = parse_uuid(value) if value else None
     return str(parsed) if parsed else None
 
