@@ -15,6 +15,7 @@ from everychild.access.policy import Actor, jurisdiction_q, require
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record_list
 from everychild.core.ids import parse_uuid
+from everychild.registry.models import Child
 from everychild.reports.models import (
     JointInterview,
     LinkedService,
@@ -26,6 +27,8 @@ from everychild.reports.models import (
     TaskState,
 )
 from everychild.reports.services import receiver_tasks
+from everychild.visits.models import Visit
+from everychild.visits.services import visible_child
 
 LIMIT = 200
 RECENT_DAYS = 30
@@ -109,6 +112,35 @@ def report_detail(actor: Actor, report_id: Any) -> ReportRecord:
         attendees=json.loads(interview.attendees) if interview and sees_interview else [])
 
 
+# --- the report form ---------------------------------------------------------------------------
+
+
+def child_for_report(actor: Actor, child_id: str | None) -> Child | None:
+    """The registered child a report form is about (from a profile or a visit), if the actor
+    may see it (else Child.DoesNotExist, a 404). The form shows its name: an audited read."""
+    if not child_id:
+        return None
+    child = visible_child(actor, child_id, Capability.CHILD_VIEW)
+    record_list(actor, "report.form", division_code=child.division_code, object_type="child",
+                filters={"child": str(child.pk)}, ids=[child.pk])
+    return child
+
+
+def visit_prefill(child: Child | None, visit_id: str | None) -> dict[str, Any]:
+    """What a visit of ``child`` that raised the report already says: its reporting situations,
+    its day and the child's village (nothing for another child's visit)."""
+    if not visit_id or child is None:
+        return {}
+    visit = Visit.objects.filter(pk=visit_id, child=child).only(
+        "pk", "visited_on", "observations").first()
+    if visit is None:
+        return {}
+    seen = json.loads(visit.observations or "{}").get("reporting_situations") or {}
+    answer = seen.get("answer") or []
+    return {"visit_id": visit.pk, "situations": answer if isinstance(answer, list) else [answer],
+            "happened_on": visit.visited_on, "happened_division_code": child.division_code}
+
+
 # --- the reporter's view -------------------------------------------------------------------------
 
 
@@ -120,7 +152,8 @@ def own_reports(actor: Actor) -> QuerySet[Report]:
 def status_of(report: Report) -> dict[str, Any]:
     """What a reporter may know: that the report was received and acted on, never the details."""
     return {"id": str(report.pk), "reference": report.reference, "filed_at": report.filed_at,
-            "received": report.tasks.exists(), "acknowledged_at": report.acknowledged_at,
+            "received": bool(report.tasks.all()),  # prefetched for a list
+            "acknowledged_at": report.acknowledged_at,
             "acted_on": report.acted_at is not None, "outcome_told_at": report.feedback_at}
 
 

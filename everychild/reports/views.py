@@ -42,7 +42,6 @@ from everychild.reports.models import (
 )
 from everychild.rules import Reason
 from everychild.rules.reporting import DUTY_TERMS, RECEIVER_TERMS, SITUATION_LABELS, Duty, Receiver
-from everychild.visits.services import visible_child
 
 
 def _put_errors(form: Form, exc: ValidationError) -> None:
@@ -66,32 +65,14 @@ def _sentences(reasons: list[dict[str, Any]]) -> list[str]:
 # --- filing --------------------------------------------------------------------------------------
 
 
-def _child_for(actor: Actor, child_id: str | None) -> Child | None:
-    return _or_404(visible_child, actor, child_id, Capability.CHILD_VIEW) if child_id else None
-
-
-def _from_visit(actor: Actor, visit_id: str | None, child: Child | None) -> dict[str, Any]:
-    """What a visit that raised the report already says: its situations and its day."""
-    if not visit_id or child is None:
-        return {}
-    from everychild.visits.models import Visit
-
-    visit = Visit.objects.filter(pk=visit_id, child=child).first()
-    if visit is None:
-        return {}
-    seen = json.loads(visit.observations or "{}").get("reporting_situations") or {}
-    answer = seen.get("answer") or []
-    return {"visit_id": visit.pk, "situations": answer if isinstance(answer, list) else [answer],
-            "happened_on": visit.visited_on, "happened_division_code": child.division_code}
-
-
 @require_http_methods(["GET", "POST"])
 def new_report(request: HttpRequest) -> HttpResponse:
     """The report form: three short sections, every field optional."""
     actor = actor_for(request)
     require(actor, Capability.REPORT_CREATE)
     source = request.POST if request.method == "POST" else request.GET
-    child = _child_for(actor, _uuid(source.get("child_id") or source.get("child")))
+    child = _or_404(queries.child_for_report, actor,
+                    _uuid(source.get("child_id") or source.get("child")))
     hotline = actor.post.role_id == "hotline_operator"
     near = child.division_code if child else actor.post.division_id
     if request.method == "POST":
@@ -114,7 +95,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
         status = 422
     else:
         initial = {"child_id": child.pk if child else None,
-                   **_from_visit(actor, _uuid(request.GET.get("visit")), child)}
+                   **queries.visit_prefill(child, _uuid(request.GET.get("visit")))}
         form = ReportForm(initial=initial, near=near, hotline=hotline, child=child)
         status = 200
     return render(request, "reports/new.html", {"form": form, "child": child,

@@ -89,6 +89,9 @@ def test_a_visit_raising_a_report_opens_the_form_with_the_child(client, make_act
     assert sent.status_code == 302 and sent["Location"].startswith(reverse("reports:new"))
     form = client.get(sent["Location"]).content.decode()
     assert child.name in form and 'data-visit-id="' in form
+    from everychild.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="report.form").exists()  # it showed the name
     ticked = re.findall(r'<input type="checkbox" name="situations" value="(\w+)"[^>]*checked', form)
     assert ticked == ["abandonment"]  # what the visit saw
     done = client.post(reverse("reports:new"), {
