@@ -34,6 +34,9 @@ api.add_router("/notifications", notifications_router, tags=["notifications"])
 api.add_router("/children", registry_router, tags=["children"])
 api.add_router("/visits", "everychild.visits.api.router", tags=["visits"])
 api.add_router("/reports", "everychild.reports.api.router", tags=["reports"])
+api.add_router("/cases", "everychild.cases.api.router", tags=["cases"])
+api.add_router("/services", "everychild.services.api.router", tags=["services"])
+api.add_router("/transfers", "everychild.registry.api_transfers.router", tags=["transfers"])
 
 
 @api.exception_handler(DuplicateIdNumber)

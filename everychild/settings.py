@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "everychild.registry",
     "everychild.visits",
     "everychild.reports",
+    "everychild.cases",
+    "everychild.services",
 ]
 
 MIDDLEWARE = [
@@ -291,13 +293,21 @@ EVERYCHILD_TICK_JOBS = [
     "everychild.visits.jobs.prune_due_counts",
     "everychild.reports.jobs.escalate_missed",
     "everychild.reports.jobs.route_unrouted",
+    "everychild.cases.jobs.escalate_overdue",
+    "everychild.services.jobs.escalate_unanswered",
 ]
 # Absolute links in e-mails (notifications) point here.
 EVERYCHILD_BASE_URL = os.environ.get("EVERYCHILD_BASE_URL", "http://127.0.0.1:8000")
 # Topics a lower app emits (everychild.core.outbox) -> the consumers of higher apps.
-EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans"]}
+EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans"],
+                     "report.welfare_concern": ["cases.from_reports"]}
 # Tables whose rows are never deleted, whatever code runs (database triggers, audit.guards).
 EVERYCHILD_NO_DELETE_TABLES = ["reports_report", "reports_reporttask", "reports_reportaction",
                                "reports_reportamendment", "reports_jointinterview",
                                "reports_linkedservice"]
-EVERYCHILD_OUTBOX_CONSUMERS = {"visits.plans": "everychild.visits.jobs.refresh_plans"}
+EVERYCHILD_OUTBOX_CONSUMERS = {"visits.plans": "everychild.visits.jobs.refresh_plans",
+                               "cases.from_reports": "everychild.cases.services.open_from_reports"}
+# Called in a transfer's transaction after a child's rows moved (registry.transfers): the apps
+# above the registry keep their rollups and assignments in step.
+EVERYCHILD_CHILD_MOVED = ["everychild.visits.plans.child_moved",
+                          "everychild.cases.services.child_moved"]

@@ -22,10 +22,13 @@ urlpatterns = [
          name="division_urban_rural"),
     path("audit/", audit_views.event_list, name="audit_events"),
     path("notifications/", include("everychild.notifications.urls")),
+    path("children/", include("everychild.registry.urls_transfers")),
     path("children/", include("everychild.registry.urls")),
     path("children/bulk/", include("everychild.registry.urls_bulk")),
     path("visits/", include("everychild.visits.urls")),
     path("reports/", include("everychild.reports.urls")),
+    path("cases/", include("everychild.cases.urls")),
+    path("services/", include("everychild.services.urls")),
     path("api/v1/", api.urls),
 ]
 

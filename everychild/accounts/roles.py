@@ -10,6 +10,7 @@ class Capability:
     CHILD_VIEW = "child.view"
     CHILD_EDIT = "child.edit"
     CHILD_SCHOOL = "child.school"  # the child's school records (need-to-know: not the police)
+    CHILD_TRANSFER = "child.transfer"  # propose, accept or decline a child's move between counties
     VISIT_RECORD = "visit.record"
     VISIT_SUPERVISE = "visit.supervise"
     REPORT_CREATE = "report.create"
@@ -19,7 +20,8 @@ class Capability:
     CASE_MANAGE = "case.manage"
     CASE_APPROVE = "case.approve"
     REFERRAL_RESPOND = "referral.respond"
-    SERVICES_MANAGE = "services.manage"
+    SERVICES_MANAGE = "services.manage"  # the service directory
+    BENEFIT_RECORD = "benefit.record"  # allowances and subsidies of a child
     INSIGHTS_VIEW = "insights.view"
     AUDIT_VIEW = "audit.view"
     DIVISIONS_EDIT = "divisions.edit"
@@ -41,16 +43,17 @@ class RoleSeed(NamedTuple):
 
 ROLE_SEEDS: tuple[RoleSeed, ...] = (
     RoleSeed("child_director", "儿童主任", "Village child director", True,
-             (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_RECORD, C.REPORT_CREATE, C.INSIGHTS_VIEW),
-             "village"),
+             (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_RECORD, C.REPORT_CREATE,
+              C.CASE_MANAGE, C.INSIGHTS_VIEW), "village"),
     RoleSeed("child_supervisor", "儿童督导员", "Township child supervisor", True,
              (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_RECORD, C.VISIT_SUPERVISE,
-              C.REPORT_CREATE, C.CASE_MANAGE, C.CASE_APPROVE, C.INSIGHTS_VIEW), "township"),
+              C.REPORT_CREATE, C.CASE_MANAGE, C.CASE_APPROVE, C.BENEFIT_RECORD, C.INSIGHTS_VIEW),
+             "township"),
     RoleSeed("civil_affairs_officer", "县民政干部", "County civil-affairs officer", True,
              (C.CHILD_VIEW, C.CHILD_EDIT, C.CHILD_SCHOOL, C.VISIT_SUPERVISE, C.REPORT_CREATE,
               C.REPORT_RECEIVE,
-              C.CASE_MANAGE, C.CASE_APPROVE, C.SERVICES_MANAGE, C.INSIGHTS_VIEW,
-              C.DIVISIONS_EDIT), "county"),
+              C.CASE_MANAGE, C.CASE_APPROVE, C.SERVICES_MANAGE, C.BENEFIT_RECORD,
+              C.CHILD_TRANSFER, C.INSIGHTS_VIEW, C.DIVISIONS_EDIT), "county"),
     RoleSeed("social_worker", "社会工作者", "Social worker", True,
              (C.CHILD_VIEW, C.CHILD_SCHOOL, C.VISIT_RECORD, C.REPORT_CREATE, C.CASE_MANAGE),
              "county"),

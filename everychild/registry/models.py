@@ -336,3 +336,4 @@ class RulesApplied(models.Model):
 
 
 from everychild.registry.models_bulk import *  # noqa
+from everychild.registry.models_transfer import *  # noqa

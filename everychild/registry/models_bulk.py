@@ -102,6 +102,10 @@ class ImportJob(models.Model):
 class ImportRow(models.Model):
     """One data row of an imported file and what became of it."""
 
+    # The row belongs to its import job (the office that imported it), not to where the child
+    # lives now: a transfer of the child leaves it (registry.transfers).
+    CHILD_PLACE_FIELD = None
+
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
     division_code = models.CharField(max_length=12, blank=True)

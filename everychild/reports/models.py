@@ -80,6 +80,11 @@ class RoutingEntry(models.Model):
 class Report(models.Model):
     """A report of suspected harm. ``original`` keeps what was filed, as filed."""
 
+    # ``division_code`` is the routing place (where the harm happened, if known), which a move of
+    # the child does not change; the child's residence is ``child_division_code``, which moves
+    # with the child (registry.transfers).
+    CHILD_PLACE_FIELD = "child_division_code"
+
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     reference = models.CharField(_("reference"), max_length=16, unique=True)
     division_code = models.CharField(_("routing place"), max_length=12)

@@ -129,3 +129,19 @@ def _refresh(child_ids: list[Any], today: date | None, last_visit_on: date | Non
 
 def _later(held: date | None, new: date | None) -> date | None:
     return new if new and (held is None or new > held) else held
+
+
+def child_moved(child: Child, old_code: str, new_code: str, actor: Any, now: Any
+                ) -> dict[str, int]:
+    """A transfer moved the child (``registry.transfers``; its plan row already carries the new
+    village): the overviews' rollup counts the plan at the new village instead of the old, and
+    the plan is computed again under the new place's policy. Called in the transfer's
+    transaction (settings.EVERYCHILD_CHILD_MOVED)."""
+    plan = VisitPlan.objects.select_for_update().filter(child=child).first()
+    if plan is None:
+        return {}
+    after = due_counts.plan_key(plan)
+    before = (old_code, *after[1:]) if after else None
+    due_counts.apply_deltas(due_counts.deltas([(before, after)]))
+    refresh(child, timezone.localdate(now))
+    return {"visits.DueCount": 2 if after else 0}

@@ -1,0 +1,5 @@
+"""Case-management pages."""
+
+app_name = "cases"
+
+urlpatterns: list = []

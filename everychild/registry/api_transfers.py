@@ -1,0 +1,5 @@
+"""API (filled in below)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,3 @@
+"""Transfer pages (a child moving to another county), under /children/."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Service directory, referral and allowance pages."""
+
+app_name = "services"
+
+urlpatterns: list = []
