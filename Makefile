@@ -25,6 +25,7 @@ demo: setup
 	$(BIN)/everychild load-demo
 	$(BIN)/everychild load-demo-visits
 	$(BIN)/everychild load-demo-reports
+	$(BIN)/everychild load-demo-cases
 	$(BIN)/everychild collectstatic --noinput -v0
 	@echo; echo "Demo logins (password for every demo user: everychild-demo):"
 	$(BIN)/everychild demo-users

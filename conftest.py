@@ -8,6 +8,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 import pytest
 
 REQUIRE_ALL = os.environ.get("EVERYCHILD_REQUIRE_ALL") == "1"
+pytest_plugins = ["everychild.cases.tests.fixtures"]
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",

@@ -209,6 +209,7 @@ class NoteKind(models.TextChoices):
     NOTE = "note", _("case note")
     CONFERENCE = "conference", _("case conference")
     HANDOVER = "handover", _("handover to an office outside the system")
+    DEATH = "death", _("the child's death, and how it was confirmed")
 
 
 class CaseNote(models.Model):

@@ -17,7 +17,8 @@ from everychild.audit.services import record_list
 from everychild.cases import lifecycle
 from everychild.cases.lifecycle import Stage
 from everychild.cases.models import Assessment, Case, CaseNote, CasePlan, CaseStep
-from everychild.cases.services import caseworker_posts, case_for, plan_goals
+from everychild.cases.services import case_for, caseworker_posts, plan_goals
+from everychild.core.ids import parse_uuid
 from everychild.registry.models import Child
 
 LIMIT = 200
@@ -130,6 +131,17 @@ def child_cases(actor: Actor, child: Child) -> list[Case]:
             or can(actor, Capability.CASE_APPROVE, child.division_code)):
         return []
     return list(Case.objects.filter(child=child).order_by("-opened_at"))
+
+
+def referral_case_id(actor: Actor, referral_id: Any) -> Any:
+    """The id of the case a referral was made from, if the actor may see that case (else
+    Case.DoesNotExist: a 404). Reads ids only, nothing of the child."""
+    pk = parse_uuid(referral_id)
+    found = (visible_cases(actor).filter(referrals__pk=pk).values_list("pk", flat=True).first()
+             if pk else None)
+    if found is None:
+        raise Case.DoesNotExist
+    return found
 
 
 def open_case_of(child_id: Any) -> Q:

@@ -524,8 +524,7 @@ def _write_plan(actor: Actor, case: Case, goals: list[dict[str, Any]], version: 
                                        division_code=case.division_code, goals=content,
                                        saved_at=now, saved_by=actor.user, **changes)
     else:
-        values = {"goals": CasePlan._meta.get_field("goals").get_prep_value(content),
-                  "saved_at": now, "saved_by": actor.user, **changes}
+        values = {"goals": content, "saved_at": now, "saved_by": actor.user, **changes}
         if not CasePlan.objects.filter(pk=plan.pk, version=version).update(
                 version=plan.version + 1, **values):
             raise PlanChanged(CasePlan.objects.select_related("saved_by").get(pk=plan.pk))
@@ -612,8 +611,7 @@ def decide_plan(actor: Actor, case_id: Any, approve: bool, comments: str = "", *
         _four_eyes(actor, case)
         CasePlan.objects.filter(case=case).update(
             state=PlanState.APPROVED if approve else PlanState.RETURNED, decided_at=now,
-            decided_by=actor.user, comments=CasePlan._meta.get_field("comments")
-            .get_prep_value(comments))
+            decided_by=actor.user, comments=comments)
         if approve:
             case.plan_approved_at = now
             _due(case, Step.REVIEW, now)
@@ -627,11 +625,12 @@ def decide_plan(actor: Actor, case_id: Any, approve: bool, comments: str = "", *
 
 
 def _later_due(case: Case, step: Step, start: datetime) -> None:
-    """Give at least ``step``'s time from ``start`` (a returned plan is not overdue at once)."""
-    held = case.next_due, case.due_for, case.due_reason
-    _due(case, step, start)
-    if held[0] and held[0] > case.next_due:
-        case.next_due, case.due_for, case.due_reason = held
+    """Give the step already due at least ``step``'s time from ``start`` (a plan or closure
+    returned late is not overdue at once)."""
+    rule = policy_for(case.division_code[:2], timezone.localdate(start))
+    floor = step_due(step, case.risk_level, timezone.localtime(start), rule).at
+    if case.next_due is None or case.next_due < floor:
+        case.next_due, case.escalated = floor, 0
 
 
 def record_review(actor: Actor, case_id: Any, data: ReviewInput, *,
@@ -702,7 +701,7 @@ def closure_facts(case: Case, note: str, today: date) -> ClosureFacts:
         or CaseNote.objects.filter(case=case, kind=NoteKind.HANDOVER).exists(),
         handed_over=case.child.transfers.filter(state="accepted", decided_at__gte=case.started_at)
         .exists() or CaseNote.objects.filter(case=case, kind=NoteKind.HANDOVER).exists(),
-        death_recorded=ChildEvent.objects.filter(child_id=case.child_id, kind="died").exists(),
+        death_recorded=CaseNote.objects.filter(case=case, kind=NoteKind.DEATH).exists(),
         note=note)
 
 
@@ -806,8 +805,8 @@ def reopen(actor: Actor, case_id: Any, reason: str, *, now: datetime | None = No
 
 def add_note(actor: Actor, case_id: Any, data: NoteInput, *, now: datetime | None = None
              ) -> CaseNote:
-    """A case note, a case conference (who took part, what was decided) or a handover to an
-    office outside the system."""
+    """A case note, a case conference (who took part, what was decided), a handover to an office
+    outside the system, or the child's death (with how it was confirmed)."""
     now = now or timezone.now()
     errors: dict[str, str] = {}
     text = _text(errors, "text", data.text, required=True)

@@ -34,7 +34,14 @@ from everychild.notifications.services import notify
 from everychild.places.codes import Level
 from everychild.places.models import Division
 from everychild.registry.classify import classify
-from everychild.registry.models import Child, ChildEvent, ChildTransfer, Household, TransferState
+from everychild.registry.models import (
+    Child,
+    ChildEvent,
+    ChildTransfer,
+    Household,
+    ParentSituation,
+    TransferState,
+)
 from everychild.registry.updates import _child_for_edit
 
 MAX_REASON = 2000
@@ -226,6 +233,18 @@ def _move_household(child: Child, new_code: str) -> int:
     return Household.objects.filter(pk=household.pk).update(division_code=new_code)
 
 
+def _across_county_again(child: Child, new_code: str) -> int:
+    """A parent working away is across a county boundary or not as seen from the child's new
+    place (a child joining parents in their city is no longer left behind there)."""
+    changed = 0
+    for situation in ParentSituation.objects.filter(child=child, until=None).exclude(
+            destination_code=""):
+        across = situation.destination_code[:6] != new_code[:6]
+        if situation.cross_county != across:
+            changed += ParentSituation.objects.filter(pk=situation.pk).update(cross_county=across)
+    return changed
+
+
 def move_child(child: Child, new_code: str, actor: Actor | None, now: datetime) -> dict[str, int]:
     """Move the child and every child-scoped row to ``new_code``; then the apps' hooks. Call it
     inside a transaction; returns the rows moved per table."""
@@ -237,6 +256,7 @@ def move_child(child: Child, new_code: str, actor: Actor | None, now: datetime) 
     for table in child_scoped_tables():
         moved[table.model._meta.label] = table.model.objects.filter(child=child).update(
             **{table.field: new_code})
+    _across_county_again(child, new_code)
     for path in getattr(settings, "EVERYCHILD_CHILD_MOVED", []):
         moved.update(import_string(path)(child, old_code, new_code, actor, now) or {})
     return moved

@@ -517,8 +517,8 @@ def _feedback_task(report: Report, now: datetime) -> None:
 
 
 def _welfare_concern(report: Report) -> None:
-    """No crime, but a welfare concern: civil affairs are told, and the case-management app
-    (when it is installed) opens a case from the outbox topic ``report.welfare_concern``."""
+    """No crime, but a welfare concern: civil affairs are told, and the case-management app opens
+    a case (for a registered child) from the outbox topic ``report.welfare_concern``."""
     outbox.emit("report.welfare_concern", [report.pk], report.division_code)
     civil = ReportTask.objects.filter(report=report, receiver=Receiver.CIVIL_AFFAIRS) \
         .values_list("agency", flat=True)

@@ -147,19 +147,34 @@ def entitled_not_receiving(actor: Actor, place: str = "", kind: str = "",
 
 
 def _not_receiving(categories: QuerySet, rule: Any, kind: str, limit: int) -> list[Entitled]:
-    by_child: dict[Any, list[str]] = {}
-    for child_id, category in categories.values_list("child_id", "category").order_by(
-            "division_code", "child_id")[:limit * 4]:
-        by_child.setdefault(child_id, []).append(category)
+    """Per entitling category and allowance, the children without it being paid (an index walk
+    per pair, so a county with many children paid already still finds those who are not); each
+    child's other current categories decide the allowances that exclude each other."""
+    candidates: dict[Any, set[str]] = {}
+    for category, kinds in entitling_categories(rule).items():
+        for benefit in kinds:
+            if kind and kind != benefit:
+                continue
+            paid = Benefit.objects.filter(child_id=OuterRef("child_id"), kind=benefit,
+                                          status=BenefitStatus.PAYING)
+            rows = categories.filter(category=category).exclude(Exists(paid)).order_by(
+                "division_code", "child_id").values_list("child_id", flat=True)[:limit]
+            for child_id in rows:
+                candidates.setdefault(child_id, set()).add(benefit)
+    held: dict[Any, list[str]] = {}
+    for child_id, code in ChildCategory.objects.filter(child_id__in=list(candidates),
+                                                       until=None).values_list("child_id",
+                                                                               "category"):
+        held.setdefault(child_id, []).append(code)
     status = {(b.child_id, b.kind): b.status for b in Benefit.objects.filter(
-        child_id__in=list(by_child)).only("child_id", "kind", "status")}
-    children = Child.objects.in_bulk(list(by_child))
+        child_id__in=list(candidates)).only("child_id", "kind", "status")}
+    children = Child.objects.in_bulk(list(candidates))
     found = []
-    for child_id, codes in by_child.items():
-        for benefit, reason in entitlements(codes, rule).items():
-            held = status.get((child_id, benefit), "")
-            if held != BenefitStatus.PAYING and (not kind or kind == benefit):
-                found.append(Entitled(children[child_id], benefit, reason, held))
+    for child_id in sorted(candidates, key=lambda pk: (children[pk].division_code, str(pk))):
+        for benefit, reason in entitlements(held.get(child_id, []), rule).items():
+            if benefit in candidates[child_id]:
+                found.append(Entitled(children[child_id], benefit, reason,
+                                      status.get((child_id, benefit), "")))
     return found[:limit]
 
 

@@ -1,4 +1,6 @@
-"""Fixtures of the case-management tests: a frozen clock, the people of one county, a child."""
+"""Fixtures of the case-management tests, shared with the registry's transfer tests and the
+services' tests (a plugin of the root conftest; an app's own conftest overrides a name): a frozen
+clock, the people of one county, a registered child and its case."""
 
 import pytest
 import time_machine
