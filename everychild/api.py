@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from everychild.accounts.api import router as accounts_router
 from everychild.audit.api import router as audit_router
+from everychild.cases.services import PlanChanged
 from everychild.core.api_auth import BearerToken, Session
 from everychild.core.problems import problem
 from everychild.notifications.api import router as notifications_router
@@ -42,6 +43,11 @@ api.add_router("/transfers", "everychild.registry.api_transfers.router", tags=["
 @api.exception_handler(DuplicateIdNumber)
 def _duplicate(request: HttpRequest, exc: DuplicateIdNumber):
     return problem(409, "duplicate", errors=exc.message_dict, existing_child_id=exc.existing_id)
+
+
+@api.exception_handler(PlanChanged)
+def _plan_changed(request: HttpRequest, exc: PlanChanged):
+    return problem(409, "conflict", detail=exc.message, current_version=exc.version)
 
 
 @api.exception_handler(AuthenticationError)

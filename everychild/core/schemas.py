@@ -43,3 +43,28 @@ def schema_of(dataclass: type, name: str, **overrides: tuple[Any, Any]) -> type[
         else:
             fields[f.name] = (hints[f.name], ...)
     return create_model(name, __base__=Schema, **fields)
+
+
+def enum_of(values: Any) -> dict[str, Any]:
+    """Documents the accepted codes of a field; the service checks them and names the field in
+    words."""
+    return {"enum": list(values)}
+
+
+def local_time(value: Any) -> Any:
+    """A time as the API shows it: in local time (None stays None)."""
+    from django.utils import timezone
+
+    return timezone.localtime(value) if value else None
+
+
+def or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``; a record the caller may not see (any DoesNotExist a service or a
+    query raises) is a 404, never a sign that it exists."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from ninja.errors import HttpError
+
+    try:
+        return call(*args, **kwargs)
+    except ObjectDoesNotExist:
+        raise HttpError(404, "not found") from None

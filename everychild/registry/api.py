@@ -181,7 +181,7 @@ class ChildPatch(Schema):
     confirmed: bool = False
 
 
-class SituationOut(Schema):
+class ParentSituationOut(Schema):
     id: str
     role: str
     kind: str
@@ -258,7 +258,7 @@ def update_child(request: HttpRequest, child_id: str, payload: ChildPatch):
     return child_out(actor, child)
 
 
-@router.post("/{child_id}/parents/{role}/situations", response=responses({201: SituationOut}))
+@router.post("/{child_id}/parents/{role}/situations", response=responses({201: ParentSituationOut}))
 def add_parent_situation(request: HttpRequest, child_id: str, role: str, payload: SituationIn):
     """Record a father's or mother's situation; the categories are re-evaluated."""
     from ninja import Status
@@ -271,7 +271,7 @@ def add_parent_situation(request: HttpRequest, child_id: str, role: str, payload
     return Status(201, _situation_out(row))
 
 
-@router.post("/situations/{situation_id}/end", response=responses({200: SituationOut}))
+@router.post("/situations/{situation_id}/end", response=responses({200: ParentSituationOut}))
 def end_parent_situation(request: HttpRequest, situation_id: str, payload: EndIn):
     """End a parent's situation on a day; the categories are re-evaluated."""
     from everychild.registry import updates

@@ -5,7 +5,6 @@ Intake for other systems (a hotline, a school system): ``POST /reports`` with an
 never a second report. Receiving units read their inbox and a report, and record what they do;
 a reporter reads only the status of their own reports. Times are in local time."""
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -13,22 +12,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
-from ninja.errors import HttpError
 
 from everychild.core.api_auth import api_actor
+from everychild.core.schemas import enum_of as _enum
+from everychild.core.schemas import local_time as _local
+from everychild.core.schemas import or_404 as _found
 from everychild.core.schemas import responses, schema_of
-from everychild.registry.models import Child
 from everychild.reports import queries, services
-from everychild.reports.models import ActionKind, Channel, Report, RoutingEntry, ServiceKind
+from everychild.reports.models import ActionKind, Channel, RoutingEntry, ServiceKind
 from everychild.rules import Reason
 from everychild.rules.reporting import SITUATION_CODES, SITUATION_LABELS, Receiver
 
 router = Router()
 T = TypeVar("T")
 
-
-def _enum(values: Any) -> dict[str, Any]:
-    return {"enum": list(values)}
 
 
 ReportIn = schema_of(services.ReportInput, "ReportIn")
@@ -159,7 +156,7 @@ class MetricsOut(Schema):
     counties: list[dict[str, Any]]
 
 
-class SituationOut(Schema):
+class ReportingSituationOut(Schema):
     code: str
     number: int
     label: str
@@ -168,15 +165,6 @@ class SituationOut(Schema):
 # --- rendering -------------------------------------------------------------------------------------
 
 
-def _found(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    try:
-        return call(*args, **kwargs)
-    except (Report.DoesNotExist, Child.DoesNotExist, RoutingEntry.DoesNotExist):
-        raise HttpError(404, "not found") from None
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return timezone.localtime(value) if value else None
 
 
 def _sentences(reasons: list[dict[str, Any]]) -> list[str]:
@@ -262,7 +250,7 @@ def file_report(request: HttpRequest, payload: ReportIn,
     return Status(201 if filed.created else 200, body)
 
 
-@router.get("/situations", response=responses({200: list[SituationOut]}))
+@router.get("/situations", response=responses({200: list[ReportingSituationOut]}))
 def situations(request: HttpRequest):
     """The nine situations of the mandatory-reporting opinion, in the request's language."""
     api_actor(request)

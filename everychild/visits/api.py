@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 
 from everychild.access.policy import Actor, mask
 from everychild.core.api_auth import api_actor
+from everychild.core.schemas import enum_of as _enum
 from everychild.core.schemas import responses
 from everychild.places.codes import Level
 from everychild.places.models import Division
@@ -48,10 +49,6 @@ RISK_LEVELS = [level.value for level in RiskLevel]
 UNITS = [unit.value for unit in Unit]
 LEVEL_NAMES = {level: level.name.lower() for level in Level}
 
-
-def _enum(values: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """Documents the accepted codes; the service checks them and names the field in words."""
-    return {"enum": list(values)}
 
 
 # --- schemas ---------------------------------------------------------------------------------------
