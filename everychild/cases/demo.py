@@ -84,7 +84,8 @@ def _cases(short: str, county: Division) -> int:
     provider_staff = _actor(f"{short}_service_provider")
 
     def open_for(child: Child, summary: str, start, caseworker: Actor | None) -> Case:
-        opener = director if child.division_code == director.post.division_id else worker
+        opener = caseworker or (director if child.division_code == director.post.division_id
+                                else worker)
         return cases.open_case(opener, cases.OpenInput(
             child_id=str(child.pk), summary=summary, source="visit",
             caseworker_post_id=str(caseworker.post.pk) if caseworker else ""), now=start)

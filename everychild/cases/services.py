@@ -113,8 +113,8 @@ class PlanChanged(Exception):
     @property
     def message(self) -> str:
         return _("The case plan was changed by %(who)s at %(at)s since you opened it (now version "
-                 "%(version)s). Your changes were not saved: reload the plan and make them "
-                 "again.") % {"who": self.saved_by, "version": self.version,
+                 "%(version)s): your changes were not saved. Check the current plan before saving "
+                 "your changes again.") % {"who": self.saved_by, "version": self.version,
                               "at": timezone.localtime(self.saved_at).strftime("%Y-%m-%d %H:%M")}
 
 
@@ -299,6 +299,7 @@ def open_case(actor: Actor | None, data: OpenInput, *, now: datetime | None = No
         _risk(errors, data.risk_level)
     if errors:
         raise ValidationError(errors)
+    _may_assign_at_opening(actor, child, data.caseworker_post_id)
     report = _report_for(child, data.report_id)
     source = Source.REPORT if report else data.source
     try:
@@ -321,6 +322,16 @@ def open_case(actor: Actor | None, data: OpenInput, *, now: datetime | None = No
         _refuse_second(child)  # opened at the same moment by someone else
         raise
     return case
+
+
+def _may_assign_at_opening(actor: Actor | None, child: Child, post_id: str) -> None:
+    """Naming the caseworker when opening: a supervisor names anyone eligible, a caseworker only
+    themselves (as ``assign``)."""
+    if not post_id or actor is None:
+        return
+    own = actor.post is not None and str(actor.post.pk) == str(post_id)
+    if not (own or can(actor, Capability.CASE_APPROVE, child.division_code)):
+        raise PermissionDenied(_("You do not have permission to do this here."))
 
 
 def _refuse_second(child: Child) -> None:
@@ -431,43 +442,43 @@ def _needs(data: AssessmentInput) -> str:
 def initial_assessment(actor: Actor, case_id: Any, data: AssessmentInput, *,
                        now: datetime | None = None) -> Assessment:
     """The initial safety assessment: the risk level, whether the child is safe now and what was
-    done at once. The comprehensive assessment is then due within the policy's days."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        case = case_for(actor, case_id, Capability.CASE_MANAGE, lock=True)
-        before = _move(case, Action.INITIAL_ASSESSMENT)
-        assessment = _assessment(actor, case, AssessmentKind.INITIAL, data, now,
-                                 safe_now=data.safe_now, safety_actions=data.safety_actions,
-                                 strengths=data.strengths, needs=_needs(data))
-        assessment.save()
-        _apply_risk(actor, case, data.risk_level, now)
-        case.initial_assessed_at = now
-        _due(case, Step.COMPREHENSIVE_ASSESSMENT, case.started_at)
-        case.save()
-        record_step(actor, case, Action.INITIAL_ASSESSMENT, before, now,
-              detail={"assessment": str(assessment.pk), "risk_level": data.risk_level,
-                      "safe_now": data.safe_now})
-    return assessment
+    done at once. The comprehensive assessment is then due within the policy's days of opening."""
+    return _assess(actor, case_id, data, AssessmentKind.INITIAL, now or timezone.now())
 
 
 def comprehensive_assessment(actor: Actor, case_id: Any, data: AssessmentInput, *,
                              now: datetime | None = None) -> Assessment:
     """The comprehensive assessment of needs and strengths, with the child's own views; the case
     plan is then due within the policy's days."""
-    now = now or timezone.now()
+    return _assess(actor, case_id, data, AssessmentKind.COMPREHENSIVE, now or timezone.now())
+
+
+# kind -> (the lifecycle action, the stamp it sets, the step due next, counted from: opening?)
+ASSESSMENTS = {
+    AssessmentKind.INITIAL: (Action.INITIAL_ASSESSMENT, "initial_assessed_at",
+                             Step.COMPREHENSIVE_ASSESSMENT, True),
+    AssessmentKind.COMPREHENSIVE: (Action.COMPREHENSIVE_ASSESSMENT, "assessed_at", Step.CASE_PLAN,
+                                   False),
+}
+
+
+def _assess(actor: Actor, case_id: Any, data: AssessmentInput, kind: str, now: datetime
+            ) -> Assessment:
+    action, stamp, next_step, from_opening = ASSESSMENTS[kind]
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_MANAGE, lock=True)
-        before = _move(case, Action.COMPREHENSIVE_ASSESSMENT)
-        assessment = _assessment(actor, case, AssessmentKind.COMPREHENSIVE, data, now,
-                                 safe_now=data.safe_now, safety_actions=data.safety_actions,
-                                 strengths=data.strengths, needs=_needs(data))
+        before = _move(case, action)
+        assessment = _assessment(actor, case, kind, data, now, safe_now=data.safe_now,
+                                 safety_actions=data.safety_actions, strengths=data.strengths,
+                                 needs=_needs(data))
         assessment.save()
         _apply_risk(actor, case, data.risk_level, now)
-        case.assessed_at = now
-        _due(case, Step.CASE_PLAN, now)
+        setattr(case, stamp, now)
+        _due(case, next_step, case.started_at if from_opening else now)
         case.save()
-        record_step(actor, case, Action.COMPREHENSIVE_ASSESSMENT, before, now,
-              detail={"assessment": str(assessment.pk), "risk_level": data.risk_level})
+        record_step(actor, case, action, before, now,
+                    detail={"assessment": str(assessment.pk), "risk_level": data.risk_level,
+                            "safe_now": data.safe_now})
     return assessment
 
 

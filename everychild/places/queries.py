@@ -1,5 +1,7 @@
 """Reads of the division tree. Divisions are reference data every signed-in user may read."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -56,3 +58,11 @@ def ancestors(division: Division) -> list[Division]:
         chain.append(node)
         node = node.parent
     return list(reversed(chain))
+
+
+def division_names(codes: Iterable[str]) -> dict[str, str]:
+    """Code -> name of the divisions among ``codes`` (unknown or empty codes are left out)."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return dict(Division.objects.filter(code__in=wanted).values_list("code", "name"))

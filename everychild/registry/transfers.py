@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_noop
 from everychild.access.policy import Actor, can, jurisdiction_q, require
 from everychild.accounts.queries import posts_over
 from everychild.accounts.roles import Capability
-from everychild.audit.services import record
+from everychild.audit.services import record, record_list
 from everychild.core.ids import parse_uuid
 from everychild.notifications.services import notify
 from everychild.places.codes import Level
@@ -287,6 +287,8 @@ def _accept(actor: Actor, transfer: ChildTransfer, now: datetime) -> None:
 
 # --- reading ----------------------------------------------------------------------------------------
 
+LIMIT = 200
+
 
 def transfers_seen(actor: Actor) -> QuerySet[ChildTransfer]:
     """The transfers out of and into the actor's jurisdiction: the read-only trace the sending
@@ -297,3 +299,44 @@ def transfers_seen(actor: Actor) -> QuerySet[ChildTransfer]:
     into = jurisdiction_q(actor, "to_division_code")
     return ChildTransfer.objects.filter(Q(out) | Q(into)).select_related(
         "child", "proposed_by", "decided_by").order_by("-proposed_at")
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """A transfer as one actor may see it: whom it is about only to those who may still see the
+    child or who decide transfers at either end."""
+
+    transfer: ChildTransfer
+    knows_child: bool
+    may_decide: bool
+    may_cancel: bool
+
+
+def _row(actor: Actor, t: ChildTransfer) -> TransferRow:
+    proposed = t.state == TransferState.PROPOSED
+    deciders = can(actor, Capability.CHILD_TRANSFER, t.from_division_code) or can(
+        actor, Capability.CHILD_TRANSFER, t.to_division_code)
+    return TransferRow(
+        transfer=t, knows_child=deciders or can(actor, Capability.CHILD_VIEW,
+                                                t.child.division_code),
+        may_decide=proposed and can(actor, Capability.CHILD_TRANSFER, t.to_division_code),
+        may_cancel=proposed and can(actor, Capability.CHILD_TRANSFER, t.from_division_code))
+
+
+def transfer_list(actor: Actor, limit: int = LIMIT) -> list[TransferRow]:
+    """The transfers the actor sees, newest first; the list names children, so it is audited with
+    the ids of those it names."""
+    if not (actor.has(Capability.CHILD_TRANSFER) or actor.has(Capability.CHILD_VIEW)):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    rows = [_row(actor, t) for t in transfers_seen(actor)[:limit]]
+    record_list(actor, "transfer.list", division_code=actor.post.division_id, object_type="child",
+                filters={}, ids=[r.transfer.child_id for r in rows if r.knows_child])
+    return rows
+
+
+def transfer_row(actor: Actor, transfer_id: Any) -> TransferRow:
+    """One transfer the actor sees (ChildTransfer.DoesNotExist otherwise)."""
+    found = transfers_seen(actor).filter(pk=parse_uuid(transfer_id)).first()
+    if found is None:
+        raise ChildTransfer.DoesNotExist
+    return _row(actor, found)

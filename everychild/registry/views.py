@@ -7,7 +7,6 @@ registration keeps the earlier steps' answers in hidden fields of the next step'
 is stored on the server before the final save.
 """
 
-from collections.abc import Iterable
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from everychild.access.policy import Actor, actor_for, require, withheld
 from everychild.accounts.roles import Capability
-from everychild.places.models import Division
+from everychild.places.queries import division_names
 from everychild.registry import forms as f
 from everychild.registry import idnumber, queries, services
 from everychild.registry.ethnicity import Ethnicity
@@ -76,11 +75,7 @@ def _choice_label(choices, value) -> str:
     return str(dict(choices).get(value, value)) if value not in (None, "") else ""
 
 
-def _division_names(codes: Iterable[str]) -> dict[str, str]:
-    wanted = {c for c in codes if c}
-    if not wanted:
-        return {}
-    return dict(Division.objects.filter(code__in=wanted).values_list("code", "name"))
+_division_names = division_names
 
 
 # --- the list ------------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from everychild.access.policy import Actor, can, jurisdiction_q, require
 from everychild.accounts.roles import Capability
 from everychild.audit.services import record_list
+from everychild.core.ids import parse_uuid
 from everychild.places.codes import prefix_range
+from everychild.places.models import Division
 from everychild.registry.models import Child, ChildCategory
 from everychild.rules import Reason
 from everychild.rules.benefits import entitlements, entitling_categories, policy_for
@@ -72,9 +74,11 @@ def providers(actor: Actor, service_type: str = "", place: str = "", text: str =
 
 
 def provider(actor: Actor, provider_id: Any) -> ServiceProvider:
+    """One provider of the directory (ServiceProvider.DoesNotExist: a 404)."""
     _may_read_directory(actor)
-    found = ServiceProvider.objects.filter(pk=provider_id).prefetch_related(
-        "services", "coverage").first()
+    pk = parse_uuid(provider_id)
+    found = ServiceProvider.objects.filter(pk=pk).prefetch_related(
+        "services", "coverage").first() if pk else None
     if found is None:
         raise ServiceProvider.DoesNotExist
     return found
@@ -125,7 +129,8 @@ class Entitled:
 
 def entitled_not_receiving(actor: Actor, place: str = "", kind: str = "",
                            today: date | None = None, limit: int = LIMIT) -> list[Entitled]:
-    """Children of the jurisdiction (or ``place`` inside it) entitled to an allowance by their
+    """Children of the jurisdiction (or ``place`` inside it: a division code of any level, or a
+    prefix) entitled to an allowance by their
     current category and not receiving it (nothing recorded, applied, approved, stopped or
     refused). Names are shown: audited as a list."""
     today = today or timezone.localdate()
@@ -135,15 +140,26 @@ def entitled_not_receiving(actor: Actor, place: str = "", kind: str = "",
     table = entitling_categories(rule)
     rows = ChildCategory.objects.filter(jurisdiction_q(actor), until=None,
                                         category__in=list(table))
-    if place and place.isascii() and place.isdigit():
-        if not can(actor, Capability.BENEFIT_RECORD, place.ljust(12, "0")[:12]):
-            raise PermissionDenied(_("You do not have permission to do this here."))
-        rows = rows.filter(division_code__range=prefix_range(place[:12]))
+    if place:
+        rows = rows.filter(division_code__range=prefix_range(_place_prefix(actor, place)))
     found = _not_receiving(rows, rule, kind, limit)
     record_list(actor, "benefit.entitled", division_code=actor.post.division_id,
                 object_type="child", filters={"place": place, "kind": kind},
                 ids=[e.child.pk for e in found])
     return found
+
+
+def _place_prefix(actor: Actor, place: str) -> str:
+    """The prefix of ``place`` (a division code of any level, or already a prefix) by its level;
+    PermissionDenied outside the actor's jurisdiction."""
+    code = place.strip()
+    if len(code) == 12 and code.isascii() and code.isdigit():
+        division = Division.objects.filter(pk=code).first()
+        code = division.prefix if division else code
+    if not (code.isascii() and code.isdigit()) or not can(actor, Capability.BENEFIT_RECORD,
+                                                             code.ljust(12, "0")[:12]):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    return code
 
 
 def _not_receiving(categories: QuerySet, rule: Any, kind: str, limit: int) -> list[Entitled]:

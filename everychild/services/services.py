@@ -62,6 +62,12 @@ UNANSWERED = gettext_noop("A referral of a case in %(place)s was not answered by
 ANSWER_TERMS = {"accept": gettext_noop("accepted"), "decline": gettext_noop("declined"),
                 "start": gettext_noop("the service started"),
                 "complete": gettext_noop("completed, with feedback")}
+NOT_NOW = {"accept": gettext_noop("This referral is %(state)s: it can no longer be accepted."),
+           "decline": gettext_noop("This referral is %(state)s: it can no longer be declined."),
+           "start": gettext_noop("This referral is %(state)s: the service can be started only "
+                                 "after accepting it."),
+           "complete": gettext_noop("This referral is %(state)s: it can be completed only after "
+                                    "accepting it.")}
 # The referral's lifecycle on the provider's side: action -> (from states, to state).
 RESPONSES = {
     "accept": ((ReferralState.SENT,), ReferralState.ACCEPTED),
@@ -277,9 +283,9 @@ def make_referral(actor: Actor, case_id: Any, data: ReferralInput, *,
     (3 working days, 24 hours for a child at high risk), after which the supervisor is told."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    provider, need, share, safety = _validate_referral(data)
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_MANAGE, lock=True)
+        provider, need, share, safety = _validate_referral(data)
         if case.stage != Stage.IMPLEMENTATION:
             raise ValidationError({"__all__": _("Referrals carry out an approved case plan: first "
                                                 "the plan must be approved.")})
@@ -358,9 +364,8 @@ def respond(actor: Actor, referral_id: Any, action: str, text: str = "", outcome
         referral = referral_for_provider(actor, referral_id, lock=True)
         allowed_from, target = RESPONSES[action]
         if referral.state not in allowed_from:
-            raise ValidationError({"action": _("This referral is %(state)s: it cannot be %(answer)s "
-                                               "now.") % {"state": referral.get_state_display(),
-                                                          "answer": _(ANSWER_TERMS[action])}})
+            raise ValidationError({"action": _(NOT_NOW[action]) % {
+                "state": referral.get_state_display()}})
         _answer(referral, action, target, text, outcome, actor, now)
         case = Case.objects.select_for_update().get(pk=referral.case_id)
         record_step(actor, case, f"referral_{_past(action)}", case.stage, now, note=text,
