@@ -293,7 +293,7 @@ EVERYCHILD_TICK_JOBS = [
     "everychild.visits.jobs.prune_due_counts",
     "everychild.reports.jobs.escalate_missed",
     "everychild.reports.jobs.route_unrouted",
-    "everychild.cases.jobs.escalate_overdue",
+    "everychild.cases.jobs.escalate_overdue_steps",
     "everychild.services.jobs.escalate_unanswered",
 ]
 # Absolute links in e-mails (notifications) point here.

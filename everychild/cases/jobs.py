@@ -1,5 +1,5 @@
 """Periodic case-management work for ``everychild tick`` (each run idempotent)."""
 
-from everychild.cases.services import escalate_overdue
+from everychild.cases.services import escalate_overdue_steps
 
-__all__ = ["escalate_overdue"]
+__all__ = ["escalate_overdue_steps"]

@@ -853,7 +853,7 @@ def _overdue_recipients(case: Case, level: int) -> list[Post]:
     return posts_over(case.division_code, Capability.CASE_APPROVE, (Level.COUNTY,))
 
 
-def escalate_overdue(now: datetime | None = None, limit: int = 5000) -> int:
+def escalate_overdue_steps(now: datetime | None = None, limit: int = 5000) -> int:
     """Tell the caseworker, then the supervisor, then the county officer about a case whose step
     is overdue (the policy's days); idempotent: each level once per due time. Reads the
     (escalated, next due) index: only cases overdue and not yet fully escalated."""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils.module_loading import import_string
 
@@ -22,7 +23,11 @@ ADVISORY_LOCK_KEY = 0x1F6B2E4C9A3D5B71
 
 
 def jobs() -> dict[str, Callable[[], object]]:
-    return {path.rsplit(".", 1)[-1]: import_string(path) for path in settings.EVERYCHILD_TICK_JOBS}
+    """The periodic jobs by name (the last part of their path: names must differ)."""
+    found = {path.rsplit(".", 1)[-1]: import_string(path) for path in settings.EVERYCHILD_TICK_JOBS}
+    if len(found) != len(settings.EVERYCHILD_TICK_JOBS):
+        raise ImproperlyConfigured("EVERYCHILD_TICK_JOBS: two jobs share a name")
+    return found
 
 
 @contextmanager

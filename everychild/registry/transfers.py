@@ -263,7 +263,7 @@ def move_child(child: Child, new_code: str, actor: Actor | None, now: datetime) 
 
 
 def _accept(actor: Actor, transfer: ChildTransfer, now: datetime) -> None:
-    child = Child.objects.select_for_update().select_related("household").get(pk=transfer.child_id)
+    child = Child.objects.select_for_update().get(pk=transfer.child_id)  # household read after
     if child.division_code != transfer.from_division_code:
         raise ValidationError({"__all__": _("The child no longer lives where the transfer was "
                                             "proposed from: propose it again.")})

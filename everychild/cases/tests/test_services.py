@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from everychild.accounts.models import Agency
 from everychild.cases import services as s
@@ -134,15 +135,15 @@ def test_the_tick_escalates_an_overdue_step_once_per_level(case, social_worker, 
                                                            officer, clock):
     due = case.next_due  # medium: initial assessment within 72 hours
     clock.move_to(due + timedelta(minutes=5))
-    assert s.escalate_overdue() == 1
+    assert s.escalate_overdue_steps() == 1
     assert Notification.objects.filter(recipient=social_worker.user, kind="case_overdue").count() == 1
     assert not Notification.objects.filter(recipient=supervisor.user, kind="case_overdue").exists()
-    assert s.escalate_overdue() == 0  # idempotent
+    assert s.escalate_overdue_steps() == 0  # idempotent
     clock.move_to(due + timedelta(days=3, minutes=5))
-    assert s.escalate_overdue() == 1
+    assert s.escalate_overdue_steps() == 1
     assert Notification.objects.filter(recipient=supervisor.user, kind="case_overdue").count() == 1
     clock.move_to(due + timedelta(days=8))
-    s.escalate_overdue()
+    s.escalate_overdue_steps()
     assert Notification.objects.filter(recipient=officer.user, kind="case_overdue").count() == 1
     case.refresh_from_db()
     assert case.escalated == 3
@@ -156,7 +157,7 @@ def test_the_tick_escalates_from_its_job_list(case, clock):
 
     clock.move_to(case.next_due + timedelta(days=10))
     results = run_tick()
-    assert results["escalate_overdue"] == 1
+    assert results["escalate_overdue_steps"] == 1
 
 
 # --- four eyes and concurrent edits ----------------------------------------------------------------
@@ -169,7 +170,7 @@ def test_a_supervisor_never_approves_what_they_submitted(supervisor, child, offi
     s.comprehensive_assessment(supervisor, own.pk, assessment())
     plan = s.save_plan(supervisor, own.pk, goals(), 0)
     s.submit_plan(supervisor, own.pk, plan.version)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         s.decide_plan(supervisor, own.pk, True)
     assert "another supervisor" in str(refused.value)
     s.decide_plan(officer, own.pk, True)  # the county officer may
@@ -239,7 +240,7 @@ def test_closure_is_refused_with_everything_missing(case, social_worker, supervi
                             division_code=case.division_code, provider=provider,
                             service_type="education", need="辅导", sharing_basis="statutory",
                             sent_by=social_worker.user, due_at=NOW, state=ReferralState.ACCEPTED)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         s.request_closure(social_worker, case.pk, "goals_met", "孩子已返校")
     missing = refused.value.message_dict["criterion"]
     assert len(missing) == 2

@@ -181,7 +181,7 @@ def test_a_declined_transfer_moves_nothing(child, officer, lc_officer):
 def test_a_county_with_nobody_to_receive_refuses_and_changes_nothing(child, officer):
     with pytest.raises(ValidationError) as refused:
         transfers.propose(officer, child.pk, OTHER_COUNTY_VILLAGE, "迁居")
-    assert "nothing was changed" in str(refused.value)
+    assert "未作任何更改" in str(refused.value)  # nothing was changed
     assert not ChildTransfer.objects.exists()
     assert Child.objects.get(pk=child.pk).division_code == VILLAGE
 
