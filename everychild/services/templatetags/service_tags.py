@@ -16,21 +16,26 @@ from everychild.services.models import BenefitKind, BenefitStatus
 from everychild.services.queries import child_benefits
 
 register = template.Library()
+BENEFIT_READERS = (Capability.CHILD_EDIT, Capability.BENEFIT_RECORD, Capability.CASE_MANAGE,
+                   Capability.CASE_APPROVE)
 
 
 @register.inclusion_tag("services/_child_services.html", takes_context=True)
 def child_services(context: template.Context, child: Child) -> dict[str, Any]:
     actor: Actor = context.get("actor") or ANONYMOUS
     kinds, statuses = dict(BenefitKind.choices), dict(BenefitStatus.choices)
+    # Need to know: those who look after the child's welfare (not the police, say).
+    sees = any(can(actor, c, child.division_code) for c in BENEFIT_READERS)
     benefits = [{"benefit": b, "kind": kinds.get(b.kind, b.kind),
-                 "status": statuses.get(b.status, b.status)} for b in child_benefits(child)]
+                 "status": statuses.get(b.status, b.status)}
+                for b in (child_benefits(child) if sees else [])]
     moves = list(transfers_seen(actor).filter(
         child=child, state__in=[TransferState.PROPOSED, TransferState.ACCEPTED]))
     codes = {c for t in moves for c in (t.from_division_code, t.to_division_code)}
     names = division_names(codes)
     pending = any(t.state == TransferState.PROPOSED for t in moves)
     return {
-        "child": child, "benefits": benefits,
+        "child": child, "benefits": benefits, "sees_benefits": sees,
         "transfers": [{"transfer": t, "from": names.get(t.from_division_code,
                                                           t.from_division_code),
                        "to": names.get(t.to_division_code, t.to_division_code)} for t in moves],

@@ -393,3 +393,16 @@ def test_the_tag_lists_a_pending_transfer_and_hides_the_move_link(director, offi
     html = PROFILE.render(Context({"actor": officer, "child": child}))
     assert 'data-testid="child-transfer"' in html and 'data-state="proposed"' in html
     assert 'data-testid="transfer-link"' not in html  # one transfer at a time
+
+
+def test_the_police_do_not_see_a_childs_allowances(officer, make_actor, child):
+    from everychild.services import services
+
+    services.record_benefit(officer, child.pk, services.BenefitInput(kind="other",
+                                                                      status="applied"))
+    police = make_actor("police_officer", COUNTY)
+    template = Template("{% load service_tags %}{% child_services child %}")
+    seen_by_police = template.render(Context({"actor": police, "child": child}))
+    seen_by_officer = template.render(Context({"actor": officer, "child": child}))
+    assert 'data-testid="child-services"' not in seen_by_police
+    assert 'data-testid="child-services"' in seen_by_officer
