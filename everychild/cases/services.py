@@ -192,6 +192,15 @@ def _text(errors: dict[str, str], name: str, value: str, required: bool = False)
     return value
 
 
+def _clean(name: str, value: str, required: bool = True) -> str:
+    """One text field, trimmed, or a ValidationError naming it."""
+    errors: dict[str, str] = {}
+    value = _text(errors, name, value, required=required)
+    if errors:
+        raise ValidationError(errors)
+    return value
+
+
 def _risk(errors: dict[str, str], value: str) -> str:
     if value not in RiskLevel.__members__.values():
         errors["risk_level"] = _("Choose a risk level.")
@@ -199,7 +208,7 @@ def _risk(errors: dict[str, str], value: str) -> str:
 
 
 def record_step(actor: Actor | None, case: Case, action: str, before: str, now: datetime, *,
-          note: str = "", detail: dict[str, Any] | None = None) -> CaseStep:
+                note: str = "", detail: dict[str, Any] | None = None) -> CaseStep:
     """The case's step, the child's timeline event and the audit event, together."""
     user = actor.user if actor else None
     step = CaseStep.objects.create(case=case, child_id=case.child_id,
@@ -312,8 +321,8 @@ def open_case(actor: Actor | None, data: OpenInput, *, now: datetime | None = No
                         opened_by=actor.user if actor else None)
             _due(case, Step.INITIAL_ASSESSMENT, now)
             case.save(force_insert=True)
-            record_step(actor, case, "open", "", now, detail={"source": source,
-                                                          "risk_level": case.risk_level})
+            record_step(actor, case, "open", "", now,
+                        detail={"source": source, "risk_level": case.risk_level})
             if data.caseworker_post_id:
                 _assign(actor, case, data.caseworker_post_id, now)
             else:
@@ -612,10 +621,7 @@ def decide_plan(actor: Actor, case_id: Any, approve: bool, comments: str = "", *
     by the risk level's interval) or returns it with comments."""
     now = now or timezone.now()
     action = Action.APPROVE_PLAN if approve else Action.RETURN_PLAN
-    errors: dict[str, str] = {}
-    comments = _text(errors, "comments", comments, required=not approve)
-    if errors:
-        raise ValidationError(errors)
+    comments = _clean("comments", comments, required=not approve)
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_APPROVE, lock=True)
         before = _move(case, action)
@@ -670,17 +676,14 @@ def record_review(actor: Actor, case_id: Any, data: ReviewInput, *,
         _due(case, Step.REVIEW, now)
         case.save()
         record_step(actor, case, Action.REVIEW, before, now,
-              detail={"assessment": str(review.pk), "risk_level": data.risk_level})
+                    detail={"assessment": str(review.pk), "risk_level": data.risk_level})
     return review
 
 
 def revise_plan(actor: Actor, case_id: Any, reason: str, *, now: datetime | None = None) -> Case:
     """Reopen the approved plan for revision (it needs approval again)."""
     now = now or timezone.now()
-    errors: dict[str, str] = {}
-    reason = _text(errors, "reason", reason, required=True)
-    if errors:
-        raise ValidationError(errors)
+    reason = _clean("reason", reason)
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_MANAGE, lock=True)
         before = _move(case, Action.REVISE_PLAN)
@@ -730,10 +733,7 @@ def request_closure(actor: Actor, case_id: Any, criterion: str, note: str, *,
     """Ask a supervisor to close the case; refused with the list of what is missing (open
     referrals, unmet goals, a child still at high risk...)."""
     now = now or timezone.now()
-    errors: dict[str, str] = {}
-    note = _text(errors, "note", note)
-    if errors:
-        raise ValidationError(errors)
+    note = _clean("note", note, required=False)
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_MANAGE, lock=True)
         resume = case.stage
@@ -744,7 +744,7 @@ def request_closure(actor: Actor, case_id: Any, criterion: str, note: str, *,
         _due(case, Step.CLOSURE_APPROVAL, now)
         case.save()
         record_step(actor, case, Action.REQUEST_CLOSURE, before, now, note=note,
-              detail={"criterion": criterion})
+                    detail={"criterion": criterion})
         _tell_supervisors(case, TO_DECIDE, f"closure:{now.isoformat()}", step_term=CLOSURE_TERM)
     return case
 
@@ -755,10 +755,7 @@ def decide_closure(actor: Actor, case_id: Any, approve: bool, comments: str = ""
     the stage it came from."""
     now = now or timezone.now()
     action = Action.APPROVE_CLOSURE if approve else Action.RETURN_CLOSURE
-    errors: dict[str, str] = {}
-    comments = _text(errors, "comments", comments, required=not approve)
-    if errors:
-        raise ValidationError(errors)
+    comments = _clean("comments", comments, required=not approve)
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_APPROVE, lock=True)
         resume = case.resume_stage
@@ -773,7 +770,7 @@ def decide_closure(actor: Actor, case_id: Any, approve: bool, comments: str = ""
             _resume_due(case, resume, now)
         case.save()
         record_step(actor, case, action, before, now, note=comments,
-              detail={"criterion": case.closure_criterion})
+                    detail={"criterion": case.closure_criterion})
         _tell_caseworker(case, action)
     return case
 
@@ -793,10 +790,7 @@ def _resume_due(case: Case, stage: str, now: datetime) -> None:
 def reopen(actor: Actor, case_id: Any, reason: str, *, now: datetime | None = None) -> Case:
     """A supervisor reopens a closed case: it starts again with an initial safety assessment."""
     now = now or timezone.now()
-    errors: dict[str, str] = {}
-    reason = _text(errors, "reason", reason, required=True)
-    if errors:
-        raise ValidationError(errors)
+    reason = _clean("reason", reason)
     with transaction.atomic():
         case = case_for(actor, case_id, Capability.CASE_APPROVE, lock=True)
         before = _move(case, Action.REOPEN)

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from everychild.cases.services import OpenInput, open_case
-from everychild.cases.tests.factories import COUNTY, NOW, TOWNSHIP
+from everychild.cases.tests.factories import COUNTY, LC_COUNTY, NOW, TOWNSHIP
 from everychild.core.outbox import deliver
 from everychild.registry.services import register_child
 from everychild.registry.tests.factories import VILLAGE, left_behind
@@ -36,6 +36,12 @@ def supervisor(make_actor):
 @pytest.fixture
 def officer(make_actor):
     return make_actor("civil_affairs_officer", COUNTY)
+
+
+@pytest.fixture
+def lc_officer(make_actor):
+    """A civil-affairs officer of 陇川县: everything of 洋县 is outside the jurisdiction."""
+    return make_actor("civil_affairs_officer", LC_COUNTY)
 
 
 @pytest.fixture

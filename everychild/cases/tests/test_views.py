@@ -14,7 +14,7 @@ from everychild.audit.models import AuditEvent
 from everychild.cases import services
 from everychild.cases.models import Case, CaseNote, CasePlan
 from everychild.cases.services import OpenInput, open_case
-from everychild.cases.tests.factories import COUNTY, LC_COUNTY, TOWNSHIP, assessment, goals
+from everychild.cases.tests.factories import COUNTY, TOWNSHIP, assessment, goals
 from everychild.registry.services import register_child
 from everychild.registry.tests.factories import VILLAGE, left_behind
 from everychild.services import services as directory
@@ -79,11 +79,6 @@ def to_implementation(case, actor, approver) -> None:
     services.submit_plan(actor, case.pk, plan.version)
     services.decide_plan(approver, case.pk, True)
 
-
-@pytest.fixture
-def lc_officer(make_actor):
-    """A civil-affairs officer of 陇川县: every case of 洋县 is outside the jurisdiction."""
-    return make_actor("civil_affairs_officer", LC_COUNTY)
 
 
 @pytest.fixture

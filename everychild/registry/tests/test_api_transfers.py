@@ -40,10 +40,6 @@ def problem_of(response, status):
     return response.json()
 
 
-@pytest.fixture
-def lc_officer(make_actor):
-    return make_actor("civil_affairs_officer", LC_COUNTY)
-
 
 def propose(client, officer, child, to=OTHER_COUNTY_VILLAGE):
     return post(client, API, {"child_id": str(child.pk), "to_division_code": to,

@@ -28,10 +28,6 @@ pytestmark = pytest.mark.django_db
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
 
 
-@pytest.fixture
-def lc_officer(make_actor):
-    return make_actor("civil_affairs_officer", LC_COUNTY)
-
 
 @pytest.fixture
 def lc_director(make_actor):

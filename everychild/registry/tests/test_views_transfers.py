@@ -9,7 +9,6 @@ from django.utils import translation
 from django.utils.html import escape
 
 from everychild.audit.models import AuditEvent
-from everychild.cases.tests.factories import LC_COUNTY
 from everychild.registry.models import Child, ChildTransfer, TransferState
 from everychild.registry.tests.factories import (
     OTHER_COUNTY_VILLAGE,
@@ -22,11 +21,6 @@ from everychild.registry.tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 REASON = "随父母到陇川县生活"
 
-
-@pytest.fixture
-def lc_officer(make_actor):
-    """陇川县's civil-affairs officer: the one who may receive a child moving there."""
-    return make_actor("civil_affairs_officer", LC_COUNTY)
 
 
 def signed_in(client, actor):

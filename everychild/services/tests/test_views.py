@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from everychild.cases import services as cases
-from everychild.cases.tests.factories import COUNTY, LC_COUNTY, NOW, TOWNSHIP, assessment, goals
+from everychild.cases.tests.factories import COUNTY, NOW, TOWNSHIP, assessment, goals
 from everychild.core.outbox import deliver
 from everychild.registry.models import Child
 from everychild.registry.services import ParentInput, SituationInput, register_child
@@ -50,10 +50,6 @@ def said(message: str) -> str:
 
 # --- people, providers, children ----------------------------------------------------------------------
 
-
-@pytest.fixture
-def lc_officer(make_actor):
-    return make_actor("civil_affairs_officer", LC_COUNTY)
 
 
 @pytest.fixture
