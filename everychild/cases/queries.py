@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from everychild.access.policy import Actor, can, jurisdiction_q
@@ -143,6 +143,3 @@ def referral_case_id(actor: Actor, referral_id: Any) -> Any:
         raise Case.DoesNotExist
     return found
 
-
-def open_case_of(child_id: Any) -> Q:
-    return Q(child_id=child_id) & ~Q(stage=Stage.CLOSED)

@@ -42,7 +42,7 @@ from everychild.cases.models import (
 from everychild.core.ids import parse_uuid, uuid7
 from everychild.notifications.services import notify
 from everychild.places.codes import Level
-from everychild.places.models import Division
+from everychild.places.queries import division_name, division_names
 from everychild.registry.models import Child, ChildCategory, ChildEvent
 from everychild.reports.models import Report
 from everychild.rules.case_management import (
@@ -246,8 +246,7 @@ def _move(case: Case, action: str) -> str:
     return before
 
 
-def _place(code: str) -> str:
-    return Division.objects.filter(pk=code).values_list("name", flat=True).first() or code
+_place = division_name
 
 
 def supervisors(case: Case) -> list[Post]:
@@ -853,8 +852,9 @@ def escalate_overdue_steps(now: datetime | None = None, limit: int = 5000) -> in
     (escalated, next due) index: only cases overdue and not yet fully escalated."""
     now = now or timezone.now()
     told = 0
-    due = (Case.objects.filter(escalated__lt=3, next_due__lt=now).exclude(stage=Stage.CLOSED)
-           .select_related("caseworker_post__user").order_by("next_due")[:limit])
+    due = list(Case.objects.filter(escalated__lt=3, next_due__lt=now).exclude(stage=Stage.CLOSED)
+               .select_related("caseworker_post__user").order_by("next_due")[:limit])
+    places = division_names(c.division_code for c in due)  # one read, not one per case
     for case in due:
         rule = policy_for(case.division_code[:2], timezone.localdate(now))
         level = escalation_level(case.next_due, now, rule)
@@ -863,7 +863,7 @@ def escalate_overdue_steps(now: datetime | None = None, limit: int = 5000) -> in
         with transaction.atomic():
             for step in range(case.escalated + 1, level + 1):
                 notify(_overdue_recipients(case, step), kind="case_overdue", message=OVERDUE,
-                       params={"place": _place(case.division_code),
+                       params={"place": places.get(case.division_code, case.division_code),
                                "step_term": STEP_TERMS.get(case.due_for, ""),
                                "due": timezone.localtime(case.next_due).strftime("%Y-%m-%d %H:%M")},
                        link=f"/cases/{case.pk}/", division_code=case.division_code,

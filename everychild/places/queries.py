@@ -66,3 +66,8 @@ def division_names(codes: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     return dict(Division.objects.filter(code__in=wanted).values_list("code", "name"))
+
+
+def division_name(code: str) -> str:
+    """The division's name, or the code itself when it is unknown (a message never fails)."""
+    return division_names([code]).get(code, code)

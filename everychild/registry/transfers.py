@@ -33,6 +33,7 @@ from everychild.core.ids import parse_uuid
 from everychild.notifications.services import notify
 from everychild.places.codes import Level
 from everychild.places.models import Division
+from everychild.places.queries import division_name
 from everychild.registry.classify import classify
 from everychild.registry.models import (
     Child,
@@ -93,8 +94,7 @@ def receiving_officers(code: str) -> list[Any]:
                                                         Level.PROVINCE))
 
 
-def _place(code: str) -> str:
-    return Division.objects.filter(pk=code).values_list("name", flat=True).first() or code
+_place = division_name
 
 
 def propose(actor: Actor, child_id: Any, to_code: str, reason: str, *,

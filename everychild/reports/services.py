@@ -30,6 +30,7 @@ from everychild.core.ids import parse_uuid
 from everychild.notifications.services import notify
 from everychild.places.codes import Level, prefix_range
 from everychild.places.models import Division
+from everychild.places.queries import division_name
 from everychild.registry import idnumber
 from everychild.registry.models import Child, ChildEvent, Sex
 from everychild.reports import routing
@@ -290,9 +291,7 @@ def _save(actor: Actor, data: ReportInput, channel: str, key: str, digest: str,
 # --- routing and deadlines -----------------------------------------------------------------------
 
 
-def _place_name(code: str) -> str:
-    name = Division.objects.filter(pk=code).values_list("name", flat=True).first()
-    return name or code
+_place_name = division_name
 
 
 def _route(report: Report, now: datetime, receivers: list[str] | None = None) -> None:

@@ -30,6 +30,7 @@ from everychild.core.ids import parse_uuid
 from everychild.notifications.services import notify
 from everychild.places.codes import PREFIX_LENGTH, Level
 from everychild.places.models import Division
+from everychild.places.queries import division_name
 from everychild.registry.models import Child, ChildEvent, Consent, Purpose
 from everychild.registry.services import age_on
 from everychild.registry.updates import consent_in_force
@@ -87,8 +88,7 @@ def _text(errors: dict[str, str], name: str, value: str, required: bool = False,
     return value
 
 
-def _place(code: str) -> str:
-    return Division.objects.filter(pk=code).values_list("name", flat=True).first() or code
+_place = division_name
 
 
 # --- the directory ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Fixtures of the monitoring tests: a frozen clock, the people of one township, a child with a
-visit plan."""
+"""Fixtures of the monitoring tests: a frozen clock and a child with a visit plan. The people of the
+child's township and county (director, supervisor, officer) are the shared ones of
+``everychild.cases.tests.fixtures``."""
 
 import pytest
 import time_machine
@@ -7,29 +8,14 @@ import time_machine
 from everychild.core.outbox import deliver
 from everychild.registry.models import Child
 from everychild.registry.services import register_child
-from everychild.registry.tests.factories import VILLAGE, left_behind
-from everychild.visits.tests.factories import COUNTY, TODAY, TOWNSHIP
+from everychild.registry.tests.factories import left_behind
+from everychild.visits.tests.factories import TODAY
 
 
 @pytest.fixture
 def clock():
     with time_machine.travel(TODAY, tick=False):
         yield
-
-
-@pytest.fixture
-def director(make_actor):
-    return make_actor("child_director", VILLAGE)
-
-
-@pytest.fixture
-def supervisor(make_actor):
-    return make_actor("child_supervisor", TOWNSHIP)
-
-
-@pytest.fixture
-def officer(make_actor):
-    return make_actor("civil_affairs_officer", COUNTY)
 
 
 @pytest.fixture
