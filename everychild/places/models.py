@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from everychild.places.codes import LEVEL_LABELS, Level, prefix, prefix_range
@@ -89,3 +90,44 @@ class Division(models.Model):
         if "村民委员会" in self.name:
             return UrbanRural.VILLAGE
         return ""
+
+
+class Boundary(models.Model):
+    """A division's outline for choropleth maps, imported by the deploying authority.
+
+    The project ships none: a map of China published by a government system needs an approved
+    map (审图号), so each deployment imports its own (``everychild import-boundaries``). The
+    geometry is GeoJSON in a JSON column and the bounding box four plain floats, so the table
+    works the same on SQLite and PostgreSQL without a spatial extension.
+    """
+
+    division = models.OneToOneField(
+        Division, on_delete=models.CASCADE, primary_key=True, related_name="boundary",
+        verbose_name=_("division"),
+    )
+    geometry = models.JSONField(_("geometry"), help_text=_("GeoJSON Polygon or MultiPolygon"))
+    min_lon = models.FloatField(_("westernmost longitude"))
+    min_lat = models.FloatField(_("southernmost latitude"))
+    max_lon = models.FloatField(_("easternmost longitude"))
+    max_lat = models.FloatField(_("northernmost latitude"))
+    source = models.CharField(_("source file"), max_length=255, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("boundary")
+        verbose_name_plural = _("boundaries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_lon__gte=-180, max_lon__lte=180, min_lon__lte=models.F("max_lon"),
+                                   min_lat__gte=-90, max_lat__lte=90, min_lat__lte=models.F("max_lat")),
+                name="boundary_bbox_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.division_id)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """West, south, east, north, in GeoJSON's bbox order."""
+        return self.min_lon, self.min_lat, self.max_lon, self.max_lat

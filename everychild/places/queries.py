@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from everychild.places.models import Division
+from everychild.places.codes import prefix, prefix_range
+from everychild.places.models import Boundary, Division
 
 
 def get_division(code: str) -> Division:
@@ -71,3 +72,27 @@ def division_names(codes: Iterable[str]) -> dict[str, str]:
 def division_name(code: str) -> str:
     """The division's name, or the code itself when it is unknown (a message never fails)."""
     return division_names([code]).get(code, code)
+
+
+def child_boundaries(code: str, level: int) -> dict | None:
+    """The imported boundaries of the direct sub-divisions of division ``code`` (at ``level``),
+    as a GeoJSON FeatureCollection whose features carry {"code", "name"}, ready for
+    ``echarts.registerMap``; None when none of them has one, so a dashboard shows a ranking.
+
+    One query: a range scan of the boundaries under the division's prefix, kept to the rows whose
+    parent is the division (the parent, not level + 1, so the townships of a prefecture-level
+    city without counties, such as 东莞, count as its sub-divisions).
+    """
+    rows = list(
+        Boundary.objects.filter(division__code__range=prefix_range(prefix(code, level)),
+                                division__parent_id=code)
+        .order_by("division_id")
+        .values_list("division_id", "division__name", "geometry",
+                     "min_lon", "min_lat", "max_lon", "max_lat"))
+    if not rows:
+        return None
+    features = [{"type": "Feature", "properties": {"code": row[0], "name": row[1]},
+                 "geometry": row[2]} for row in rows]
+    bbox = [min(row[3] for row in rows), min(row[4] for row in rows),
+            max(row[5] for row in rows), max(row[6] for row in rows)]
+    return {"type": "FeatureCollection", "bbox": bbox, "features": features}
