@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "everychild.reports",
     "everychild.cases",
     "everychild.services",
+    "everychild.insights",
 ]
 
 MIDDLEWARE = [
@@ -295,19 +296,35 @@ EVERYCHILD_TICK_JOBS = [
     "everychild.reports.jobs.route_unrouted",
     "everychild.cases.jobs.escalate_overdue_steps",
     "everychild.services.jobs.escalate_unanswered",
+    "everychild.insights.jobs.follow_the_clock",
 ]
+# Aggregates shown to roles that see no identities: cells below this are suppressed.
+EVERYCHILD_DISCLOSURE_THRESHOLD = int(os.environ.get("EVERYCHILD_DISCLOSURE_THRESHOLD", "5"))
 # Absolute links in e-mails (notifications) point here.
 EVERYCHILD_BASE_URL = os.environ.get("EVERYCHILD_BASE_URL", "http://127.0.0.1:8000")
 # Topics a lower app emits (everychild.core.outbox) -> the consumers of higher apps.
-EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans"],
+EVERYCHILD_OUTBOX = {"child.changed": ["visits.plans", "insights.children"],
+                     "benefit.changed": ["insights.children"],
+                     "visit.changed": ["insights.visits"],
+                     "report.changed": ["insights.reports"],
+                     "case.changed": ["insights.cases"],
+                     "referral.changed": ["insights.referrals"],
                      "report.welfare_concern": ["cases.from_reports"]}
 # Tables whose rows are never deleted, whatever code runs (database triggers, audit.guards).
 EVERYCHILD_NO_DELETE_TABLES = ["reports_report", "reports_reporttask", "reports_reportaction",
                                "reports_reportamendment", "reports_jointinterview",
                                "reports_linkedservice"]
-EVERYCHILD_OUTBOX_CONSUMERS = {"visits.plans": "everychild.visits.jobs.refresh_plans",
-                               "cases.from_reports": "everychild.cases.services.open_from_reports"}
+EVERYCHILD_OUTBOX_CONSUMERS = {
+    "visits.plans": "everychild.visits.jobs.refresh_plans",
+    "cases.from_reports": "everychild.cases.services.open_from_reports",
+    "insights.children": "everychild.insights.jobs.children_changed",
+    "insights.visits": "everychild.insights.jobs.visits_changed",
+    "insights.reports": "everychild.insights.jobs.reports_changed",
+    "insights.cases": "everychild.insights.jobs.cases_changed",
+    "insights.referrals": "everychild.insights.jobs.referrals_changed",
+}
 # Called in a transfer's transaction after a child's rows moved (registry.transfers): the apps
 # above the registry keep their rollups and assignments in step.
 EVERYCHILD_CHILD_MOVED = ["everychild.visits.plans.child_moved",
-                          "everychild.cases.services.child_moved"]
+                          "everychild.cases.services.child_moved",
+                          "everychild.insights.jobs.child_moved"]

@@ -39,6 +39,7 @@ from everychild.cases.models import (
     PlanVersion,
     Source,
 )
+from everychild.core import outbox
 from everychild.core.ids import parse_uuid, uuid7
 from everychild.notifications.services import notify
 from everychild.places.codes import Level
@@ -161,6 +162,8 @@ class NoteInput:
 
 # --- reading one case ----------------------------------------------------------------------------
 
+CASE_CHANGED = "case.changed"  # a step taken: the insights recount
+
 
 def _sees(actor: Actor, code: str) -> bool:
     return can(actor, Capability.CASE_MANAGE, code) or can(actor, Capability.CASE_APPROVE, code)
@@ -220,6 +223,7 @@ def record_step(actor: Actor | None, case: Case, action: str, before: str, now: 
                               detail={"case": str(case.pk), "reference": case.reference})
     record(actor, f"case.{action}", division_code=case.division_code, object_type="case",
            object_id=case.pk, detail={"from": before, "to": case.stage, **(detail or {})})
+    outbox.emit(CASE_CHANGED, [case.pk], case.division_code)
     return step
 
 

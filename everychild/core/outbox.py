@@ -43,7 +43,12 @@ def rows_for(topic: str, ids: Iterable[Any], division_codes: Iterable[str]) -> l
 def emit(topic: str, ids: Iterable[Any], division_code: str) -> int:
     """Tell the topic's consumers that these objects (of one division) changed."""
     ids = list(ids)
-    rows = [OutboxEvent(**row) for row in rows_for(topic, ids, [division_code] * len(ids))]
+    return emit_each(topic, ids, [division_code] * len(ids))
+
+
+def emit_each(topic: str, ids: Iterable[Any], division_codes: Iterable[str]) -> int:
+    """``emit`` for objects of several divisions (one code per id)."""
+    rows = [OutboxEvent(**row) for row in rows_for(topic, ids, division_codes)]
     if not rows:
         return 0
     OutboxEvent.objects.bulk_create(rows)

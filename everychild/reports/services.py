@@ -131,6 +131,8 @@ class Filed:
 
 # --- filing --------------------------------------------------------------------------------------
 
+REPORT_CHANGED = "report.changed"  # filed, acknowledged, acted on: the insights recount
+
 
 def file_report(actor: Actor, data: ReportInput, *, channel: str = Channel.FORM,
                 idempotency_key: str = "", now: datetime | None = None) -> Filed:
@@ -279,6 +281,7 @@ def _save(actor: Actor, data: ReportInput, channel: str, key: str, digest: str,
         try:
             with transaction.atomic():
                 report.save(force_insert=True)
+                outbox.emit(REPORT_CHANGED, [report.pk], report.division_code)
             return report
         except IntegrityError:
             if Report.objects.filter(reference=report.reference).exists():
@@ -496,6 +499,7 @@ def _after_action(report: Report, kind: str, now: datetime) -> None:
         changed.append("police_outcome")
     if changed:
         report.save(update_fields=changed)
+        outbox.emit(REPORT_CHANGED, [report.pk], report.division_code)
     if kind in (ActionKind.CASE_ACCEPTED, ActionKind.CASE_FILED):
         _feedback_task(report, now)
     if kind == ActionKind.WELFARE_CONCERN:

@@ -26,6 +26,7 @@ from everychild.audit.services import record
 from everychild.cases.lifecycle import Stage
 from everychild.cases.models import Case
 from everychild.cases.services import case_for, record_step, supervisors
+from everychild.core import outbox
 from everychild.core.ids import parse_uuid
 from everychild.notifications.services import notify
 from everychild.places.codes import PREFIX_LENGTH, Level
@@ -76,6 +77,9 @@ RESPONSES = {
     "start": ((ReferralState.ACCEPTED,), ReferralState.IN_PROGRESS),
     "complete": ((ReferralState.ACCEPTED, ReferralState.IN_PROGRESS), ReferralState.COMPLETED),
 }
+
+REFERRAL_CHANGED = "referral.changed"  # sent, answered, done: the insights recount
+BENEFIT_CHANGED = "benefit.changed"  # an allowance recorded (child ids)
 
 
 def _text(errors: dict[str, str], name: str, value: str, required: bool = False,
@@ -303,6 +307,7 @@ def make_referral(actor: Actor, case_id: Any, data: ReferralInput, *,
             high_risk=high, sharing_basis=basis, consent=consent,
             safety_reason=safety if basis == SharingBasis.SAFETY else "", sent_at=now,
             sent_by=actor.user, due_at=due.at, due_reason=due.reason.as_dict())
+        outbox.emit(REFERRAL_CHANGED, [referral.pk], referral.division_code)
         record_step(actor, case, "referral_sent", case.stage, now,
                     detail={"referral": str(referral.pk), "provider": str(provider.pk),
                             "service": data.service_type, "basis": basis, "shared": share})
@@ -399,6 +404,7 @@ def _answer(referral: Referral, action: str, target: str, text: str, outcome: st
         if referral.answered_at is None:
             referral.answered_at, referral.answered_by = now, actor.user
     referral.save()
+    outbox.emit(REFERRAL_CHANGED, [referral.pk], referral.division_code)
 
 
 def cancel_referral(actor: Actor, referral_id: Any, reason: str, *,
@@ -420,6 +426,7 @@ def cancel_referral(actor: Actor, referral_id: Any, reason: str, *,
         referral.state, referral.cancelled_at, referral.cancel_reason = \
             ReferralState.CANCELLED, now, reason
         referral.save()
+        outbox.emit(REFERRAL_CHANGED, [referral.pk], referral.division_code)
         record_step(actor, case, "referral_cancelled", case.stage, now, note=reason,
                     detail={"referral": str(referral.pk)})
     return referral
@@ -540,6 +547,7 @@ def record_benefit(actor: Actor, child_id: Any, data: BenefitInput, *,
             detail = {"kind": data.kind, "status": data.status, "created": created}
             record(actor, "benefit.record", division_code=child.division_code,
                    object_type="child", object_id=child.pk, detail=detail)
+            outbox.emit(BENEFIT_CHANGED, [child.pk], child.division_code)
             ChildEvent.objects.create(child=child, division_code=child.division_code,
                                       kind="benefit", summary=BENEFIT_EVENT, actor=actor.user,
                                       at=now, detail=detail)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from everychild.core import outbox
 from everychild.registry.models import Child, ChildCategory
 from everychild.rules.risk import RiskLevel
 from everychild.rules.visit_plans import (
@@ -29,6 +30,8 @@ from everychild.visits import due_counts
 from everychild.visits.models import RISK_RANK, ChildRisk, Escalation, VisitPlan
 
 BATCH = 500
+
+VISIT_CHANGED = "visit.changed"  # a child's visits or plan: the insights recount
 
 
 def interval_text(interval: Interval | None) -> str:
@@ -124,6 +127,8 @@ def _refresh(child_ids: list[Any], today: date | None, last_visit_on: date | Non
             if row.child_id in rows:
                 row.save()
         due_counts.apply_deltas(due_counts.deltas(changes))
+        outbox.emit_each(VISIT_CHANGED, [row.child_id for row in saved],
+                         [row.division_code for row in saved])
     return saved
 
 

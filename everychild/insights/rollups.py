@@ -1,0 +1,277 @@
+"""Keeping the rollups: the incremental refresh of a few places, and the rebuild of everything.
+
+``refresh(codes, sources)`` recounts what those places contribute (``sources``), compares it
+with the base rows stored for them and adds the difference to every level above, in one
+transaction: idempotent, so the outbox may hand the same place twice. ``rebuild()`` recounts
+every place a county at a time, writes the base rows in bulk and sums each level from the one
+below in SQL. The two give identical rows (a test compares them).
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from everychild.insights.models import (
+    ChildCount,
+    ChildMargin,
+    EventCount,
+    RollupMark,
+    StateCount,
+)
+from everychild.insights.sources import CHILDREN, EVENTS, SOURCES, STATES, Places
+from everychild.places.codes import CODE_LENGTH, PREFIX_LENGTH, Level
+from everychild.places.models import Division
+
+CLOCK = "clock"  # the RollupMark of insights.jobs.follow_the_clock
+BASE = int(Level.VILLAGE)  # level of the base rows: each place's own contribution
+BANDS = ((0, 2), (3, 5), (6, 11), (12, 14), (15, 17))  # the census report's age bands
+
+
+@dataclass(frozen=True)
+class Table:
+    model: type[models.Model]
+    dims: tuple[str, ...]
+    values: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("level", "code", *self.dims)
+
+
+TABLES = {CHILDREN: Table(ChildCount, ("category", "sex", "age", "area"), ("n",)),
+          EVENTS: Table(EventCount, ("measure", "month"), ("n", "total")),
+          STATES: Table(StateCount, ("measure", "key"), ("n",))}
+MARGINS = Table(ChildMargin, ("category", "key"), ("n",))
+SOURCE_TABLES = {"children": (CHILDREN, STATES), "visits": (EVENTS, STATES),
+                 "reports": (EVENTS,), "cases": (EVENTS, STATES),
+                 "referrals": (EVENTS, STATES), "workforce": (STATES,)}
+OWNED = (EVENTS, STATES)  # tables whose measures are named "<source>.<measure>"
+
+Rows = dict[tuple, tuple[int, ...]]
+
+
+def band_of(age: int) -> str:
+    return next(f"{low}-{high}" for low, high in BANDS if low <= age <= high)
+
+
+def code_at(code: str, level: int) -> str:
+    return code[:PREFIX_LENGTH[Level(level)]].ljust(CODE_LENGTH, "0")
+
+
+def ancestors(code: str, level: int) -> list[tuple[int, str]]:
+    """The (level, code) rows a place at ``level`` counts in: its own base row, and every
+    level from its own (at most the township) up to the nation."""
+    return [(BASE, code)] + [(lv, code_at(code, lv)) for lv in range(min(level, BASE - 1) + 1)]
+
+
+def margins_of(category: str, sex: str, age: int, area: str) -> list[tuple[str, str]]:
+    return [(category, "total"), (category, f"sex:{sex}"), (category, f"band:{band_of(age)}"),
+            (category, f"area:{area}")]
+
+
+def _owned(source: str, table: str, found: dict[str, Rows]) -> dict[str, Rows]:
+    if table not in OWNED:
+        return found
+    return {place: {(f"{source}.{key[0]}", *key[1:]): v for key, v in rows.items()}
+            for place, rows in found.items()}
+
+
+def _stored(table: Table, codes: list[str], source: str) -> dict[str, Rows]:
+    rows = table.model.objects.filter(level=BASE, code__in=codes)
+    if table is not TABLES[CHILDREN]:
+        rows = rows.filter(measure__startswith=f"{source}.")
+    found: dict[str, Rows] = {}
+    for row in rows.values_list("code", *table.dims, *table.values):
+        width = len(table.dims)
+        found.setdefault(row[0], {})[tuple(row[1:1 + width])] = tuple(row[1 + width:])
+    return found
+
+
+def levels_of(codes: Iterable[str]) -> dict[str, int]:
+    """Each place's level (a code with no division counts in its base row only)."""
+    codes = list(codes)
+    known = dict(Division.objects.filter(code__in=codes).values_list("code", "level"))
+    return {code: known.get(code, -1) for code in codes}
+
+
+def refresh(codes: Iterable[str], sources: Iterable[str] = tuple(SOURCES),
+            today: date | None = None) -> int:
+    """Recount these places for these sources and bring every level in step. Returns the
+    number of rows changed."""
+    today = today or timezone.localdate()
+    codes = sorted(set(codes))
+    if not codes:
+        return 0
+    levels = levels_of(codes)
+    changed = 0
+    with transaction.atomic():
+        for source in sources:
+            found = SOURCES[source](Places(codes=tuple(codes)), today)
+            for name in SOURCE_TABLES[source]:
+                table = TABLES[name]
+                new = _owned(source, name, found.get(name, {}))
+                deltas = _deltas(_stored(table, codes, source), new)
+                changed += apply(table, _spread(deltas, levels))
+                if name == CHILDREN:
+                    apply(MARGINS, _margin_deltas(deltas, levels))
+    return changed
+
+
+def _deltas(old: dict[str, Rows], new: dict[str, Rows]) -> dict[str, Rows]:
+    found: dict[str, Rows] = {}
+    for place in old.keys() | new.keys():
+        before, after = old.get(place, {}), new.get(place, {})
+        for key in before.keys() | after.keys():
+            a = after.get(key) or tuple(0 for _ in (before.get(key) or ()))
+            b = before.get(key) or tuple(0 for _ in a)
+            diff = tuple(x - y for x, y in zip(a, b, strict=True))
+            if any(diff):
+                found.setdefault(place, {})[key] = diff
+    return found
+
+
+def _spread(deltas: dict[str, Rows], levels: dict[str, int]) -> Rows:
+    out: Rows = {}
+    for place, rows in deltas.items():
+        for lv, code in ancestors(place, levels[place]):
+            for key, diff in rows.items():
+                _sum_into(out, (lv, code, *key), diff)
+    return out
+
+
+def _margin_deltas(deltas: dict[str, Rows], levels: dict[str, int]) -> Rows:
+    out: Rows = {}
+    for place, rows in deltas.items():
+        for lv, code in ancestors(place, levels[place]):
+            if lv == BASE:
+                continue
+            for key, diff in rows.items():
+                for margin in margins_of(*key):
+                    _sum_into(out, (lv, code, *margin), diff)
+    return out
+
+
+def _sum_into(out: Rows, key: tuple, values: tuple[int, ...]) -> None:
+    old = out.get(key)
+    out[key] = values if old is None else tuple(a + b for a, b in zip(old, values, strict=True))
+
+
+def apply(table: Table, deltas: Rows) -> int:
+    """Add ``deltas`` to the table (sorted, so concurrent writers lock rows in one order) and
+    drop the rows that fell to zero."""
+    rows = [(*key, *values) for key, values in sorted(deltas.items()) if any(values)]
+    if not rows:
+        return 0
+    columns = (*table.key, *table.values)
+    sets = ", ".join(f"{v} = {table.name}.{v} + excluded.{v}" for v in table.values)
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+           f"({', '.join(['%s'] * len(columns))}) ON CONFLICT ({', '.join(table.key)}) "
+           f"DO UPDATE SET {sets}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    touched = {(row[0], row[1]) for row in rows}
+    for level, code in touched:
+        table.model.objects.filter(level=level, code=code, n=0).delete()
+    return len(rows)
+
+
+# -- rebuild ------------------------------------------------------------------------------------
+
+def chunks() -> Iterator[Places]:
+    """Every place, a county at a time, then the places above the counties."""
+    for county in Division.objects.filter(level=Level.COUNTY).order_by("code").values_list(
+            "code", flat=True):
+        yield Places(under=county[:PREFIX_LENGTH[Level.COUNTY]])
+    yield Places(codes=tuple(Division.objects.filter(level__lt=Level.COUNTY)
+                             .values_list("code", flat=True)))
+
+
+def rebuild(today: date | None = None) -> dict[str, int]:
+    """Recount every rollup from the lower apps' tables; returns the rows per table."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    tables = (*TABLES.values(), MARGINS)
+    with transaction.atomic():
+        RollupMark.objects.update_or_create(name=CLOCK, defaults={"day": today, "at": now})
+        _empty(tables)
+        for places in chunks():
+            for source, count in SOURCES.items():
+                found = count(places, today)
+                for name in SOURCE_TABLES[source]:
+                    _write_base(TABLES[name], _owned(source, name, found.get(name, {})))
+        for name, table in TABLES.items():
+            _sum_levels(table, by_level=name != CHILDREN)
+        _sum_margins()
+        return {table.name: table.model.objects.count() for table in tables}
+
+
+def _empty(tables: Iterable[Table]) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {table.name}")
+            else:
+                cursor.execute(f"DELETE FROM {table.name}")
+
+
+def _write_base(table: Table, found: dict[str, Rows]) -> None:
+    rows = ((BASE, place, *key, *values) for place, keyed in found.items()
+            for key, values in keyed.items() if any(values))
+    columns = ", ".join((*table.key, *table.values))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * (len(table.key) + len(table.values)))
+            cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",
+                               list(rows))
+
+
+def _sum_levels(table: Table, by_level: bool) -> None:
+    """Each level from the one below; with ``by_level``, plus the base rows of places at that
+    very level (reports routed to a county, say), found through their division's level."""
+    dims = ", ".join(table.dims)
+    sums = ", ".join(f"SUM({v})" for v in table.values)
+    columns = ", ".join((*table.key, *table.values))
+    with connection.cursor() as cursor:
+        for level in range(BASE - 1, -1, -1):
+            width = PREFIX_LENGTH[Level(level)]
+            pad = "0" * (CODE_LENGTH - width)
+            code = f"SUBSTR(t.code, 1, {width}) || '{pad}'" if width else f"'{pad}'"
+            group = f"{code}, {dims}" if width else dims  # the nation: one constant code
+            below = f"SELECT t.code, {dims}, {', '.join(table.values)} FROM {table.name} t "
+            if level == BASE - 1:
+                where = (f"{below} JOIN places_division d ON d.code = t.code "
+                         f"WHERE t.level = {BASE} AND d.level >= {level}" if by_level else
+                         f"{below} WHERE t.level = {BASE}")
+            else:
+                where = f"{below} WHERE t.level = {level + 1}"
+                if by_level:
+                    where += (f" UNION ALL {below} JOIN places_division d ON d.code = t.code "
+                              f"WHERE t.level = {BASE} AND d.level = {level}")
+            cursor.execute(f"INSERT INTO {table.name} ({columns}) SELECT {level}, {code}, "
+                           f"{dims}, {sums} FROM ({where}) t GROUP BY {group}")
+
+
+def _sum_margins() -> None:
+    """The margins above the villages, from the children rows of each level."""
+    table, source = MARGINS.name, TABLES[CHILDREN].name
+    band = "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
+                              for low, high in BANDS) + " END"
+    keys = ("'total'", "'sex:' || sex", band, "'area:' || area")
+    parts = " UNION ALL ".join(
+        f"SELECT level, code, category, {key} AS key, n FROM {source} WHERE level < {BASE}"
+        for key in keys)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (level, code, category, key, n) "
+                       f"SELECT level, code, category, key, SUM(n) FROM ({parts}) m "
+                       f"GROUP BY level, code, category, key")

@@ -1,0 +1,109 @@
+"""The rollups kept from the outbox equal a rebuild from scratch, and count what they should."""
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+import time_machine
+
+from everychild.cases.tests.factories import NOW
+from everychild.core.outbox import deliver
+from everychild.insights.jobs import follow_the_clock
+from everychild.insights.models import ChildCount, ChildMargin, EventCount, StateCount
+from everychild.insights.rollups import rebuild, refresh
+from everychild.registry.services import register_child
+from everychild.registry.tests.factories import (
+    OTHER_COUNTY_VILLAGE,
+    OTHER_VILLAGE_SAME_TOWNSHIP,
+    VILLAGE,
+    left_behind,
+)
+from everychild.registry.transfers import move_child
+
+TODAY = NOW.date()
+TABLES = (ChildCount, ChildMargin, EventCount, StateCount)
+
+
+def snapshot() -> dict[str, set[tuple]]:
+    return {model.__name__: {tuple(row) for row in model.objects.values_list()}
+            for model in TABLES}
+
+
+def children(level: int, code: str, category: str = "all", **where) -> int:
+    rows = ChildCount.objects.filter(level=level, code=code, category=category, **where)
+    return sum(rows.values_list("n", flat=True))
+
+
+@pytest.fixture
+def world(director, clock, make_actor):
+    """Three children in two villages of one township and one of another county."""
+    other = make_actor("child_director", OTHER_COUNTY_VILLAGE)
+    register_child(director, left_behind(), today=TODAY)
+    girl = left_behind(name="王芳", village=OTHER_VILLAGE_SAME_TOWNSHIP, born=date(2010, 7, 9))
+    girl = replace(girl, input=replace(girl.input, sex="female"))
+    register_child(make_actor("child_director", OTHER_VILLAGE_SAME_TOWNSHIP), girl, today=TODAY)
+    register_child(other, left_behind(name="李强", village=OTHER_COUNTY_VILLAGE,
+                                      born=date(2020, 1, 2)), today=TODAY)
+    deliver()
+    follow_the_clock(TODAY)  # the directors' posts
+
+
+def test_counts_every_level(world):
+    assert children(5, VILLAGE) == 1
+    assert children(4, VILLAGE[:9] + "000") == 2
+    assert children(3, "610723000000") == 2
+    assert children(2, "610700000000") == 2
+    assert children(1, "610000000000") == 2
+    assert children(0, "000000000000") == 3
+    assert children(0, "000000000000", sex="female") == 1
+    assert children(4, VILLAGE[:9] + "000", "left_behind", age=10) == 1  # born 2015-03-01
+    assert children(0, "000000000000", "any") == 3
+
+
+def test_margins_sum_the_counts(world):
+    margin = dict(ChildMargin.objects.filter(level=0, category="all").values_list("key", "n"))
+    assert margin["total"] == 3
+    assert margin["sex:male"] == 2 and margin["sex:female"] == 1
+    assert margin["band:6-11"] == 1 and margin["band:12-14"] == 1 and margin["band:3-5"] == 1
+    assert not ChildMargin.objects.filter(level=5).exists()
+
+
+def test_rebuild_equals_incremental(world):
+    incremental = snapshot()
+    assert incremental["ChildCount"] and incremental["StateCount"]
+    rebuild(TODAY)
+    assert snapshot() == incremental
+
+
+def test_refresh_is_idempotent(world):
+    before = snapshot()
+    refresh([VILLAGE, OTHER_COUNTY_VILLAGE], today=TODAY)
+    assert snapshot() == before
+
+
+def test_a_move_counts_the_child_once(world, director, officer):
+    from everychild.registry.models import Child
+
+    child = Child.objects.get(division_code=VILLAGE)
+    move_child(child, OTHER_VILLAGE_SAME_TOWNSHIP, officer, NOW)
+    deliver()
+    assert children(5, VILLAGE) == 0
+    assert children(5, OTHER_VILLAGE_SAME_TOWNSHIP) == 2
+    assert children(0, "000000000000") == 3
+    moved = snapshot()
+    rebuild(TODAY)
+    assert snapshot() == moved
+
+
+def test_birthdays_move_the_age_rows(world):
+    """The girl born 2010-07-09 turns 15 on 2025-07-09; the clock job recounts her village."""
+    birthday = date(2025, 7, 9)
+    with time_machine.travel(birthday, tick=False):
+        follow_the_clock(birthday)
+        assert children(5, OTHER_VILLAGE_SAME_TOWNSHIP, "all", age=15) == 1
+        assert children(5, OTHER_VILLAGE_SAME_TOWNSHIP, "all", age=14) == 0
+        assert ChildMargin.objects.get(level=0, code="000000000000", category="all",
+                                       key="band:15-17").n == 1
+        aged = snapshot()
+        rebuild(birthday)
+        assert snapshot() == aged
