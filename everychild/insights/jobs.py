@@ -105,10 +105,12 @@ def _birthdays(day: date) -> set[str]:
 
 
 def _away_half_year(day: date) -> set[str]:
-    """Villages of children whose parent reached half a year away working on ``day``."""
+    """Villages of children whose parent reached half a year away working on ``day``, or whose
+    recorded time away ended that day."""
     around = add_months(day, -AWAY_MONTHS)
+    window = (around - timedelta(days=3), around + timedelta(days=3))
     rows = ParentSituation.objects.filter(
-        kind=SituationKind.MIGRANT_WORKER, until=None,
-        since__range=(around - timedelta(days=3), around + timedelta(days=3))).values_list(
-        "division_code", "since")
-    return {code for code, since in rows if add_months(since, AWAY_MONTHS) == day}
+        kind=SituationKind.MIGRANT_WORKER, since__range=window).values_list("division_code", "since")
+    ended = ParentSituation.objects.filter(kind=SituationKind.MIGRANT_WORKER, until=day)
+    return ({code for code, since in rows if add_months(since, AWAY_MONTHS) == day}
+            | set(ended.values_list("division_code", flat=True)))

@@ -31,7 +31,7 @@ from everychild.visits.models import Visit, VisitPlan
 
 CHILDREN, EVENTS, STATES = "children", "events", "states"
 ALL, ANY = "all", "any"  # every registered child under 18; in at least one policy category
-CENSUS_AFFECTED = "census_affected_by_migration"  # the rules' census indicator (never a category)
+CENSUS_AFFECTED = "census_affected_by_migration"  # the rules' census indicator, as counted
 CENSUS_BOTH_AWAY = "census_both_parents_away"  # of those, both parents away half a year or more
 CENSUS_MIGRANT = "census_migrant"  # hukou registered in another township
 CENSUS_PREFIX = "census_"  # split urban/rural by the child's hukou, as the census does
@@ -94,7 +94,7 @@ def children(places: Places, today: date) -> Found:
             continue
         age, area = age_on(born, today), area_of(areas.get(place, ""))
         held = categories.get(child_id, [])
-        extra = _census(CENSUS_AFFECTED in held, away.get(child_id, 0), place, hukou_place)
+        extra = _census(away.get(child_id, 0), place, hukou_place)
         policy = [ANY] if POLICY_CATEGORIES.intersection(held) else []
         for category in (ALL, *policy, *held, *extra):
             where = _hukou_area(hukou) if category.startswith(CENSUS_PREFIX) else area
@@ -114,19 +114,23 @@ def _by_child(rows: Iterable[tuple[Any, str]]) -> dict[Any, list[str]]:
 
 
 def _parents_away(places: Places, today: date) -> Counter:
-    """Per child, how many parents have been away working half a year or more."""
+    """Per child, how many parents have been away working half a year or more on ``today``
+    (as the rules' census indicator reads a parent's situations: a start date is needed)."""
     rows = ParentSituation.objects.filter(
-        places.q(), kind=SituationKind.MIGRANT_WORKER, until=None).values_list(
-        "child_id", "parent_id", "since")
+        places.q(), Q(until=None) | Q(until__gt=today), kind=SituationKind.MIGRANT_WORKER,
+        since__isnull=False).values_list("child_id", "parent_id", "since")
     parents: dict[Any, set] = defaultdict(set)
     for child_id, parent_id, since in rows:
-        if since is None or months_elapsed(since, today, CENSUS_AWAY_MONTHS):
+        if since <= today and months_elapsed(since, today, CENSUS_AWAY_MONTHS):
             parents[child_id].add(parent_id)
     return Counter({child_id: len(ids) for child_id, ids in parents.items()})
 
 
-def _census(affected: bool, parents_away: int, place: str, hukou_place: str) -> list[str]:
-    found = [CENSUS_BOTH_AWAY] if affected and parents_away >= 2 else []
+def _census(parents_away: int, place: str, hukou_place: str) -> list[str]:
+    """The census-definition counts a child is in (never a policy category)."""
+    found = [CENSUS_AFFECTED] if parents_away else []
+    if parents_away >= 2:
+        found.append(CENSUS_BOTH_AWAY)
     if hukou_place and hukou_place[:9] != place[:9]:
         found.append(CENSUS_MIGRANT)
     return found
