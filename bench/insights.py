@@ -37,7 +37,8 @@ from itertools import accumulate
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.registry import _pg_admin, percentiles
+from bench.registry import _pg_admin
+from bench.visits import timed  # 5 warm-ups, then 50 timed calls: p50, p95 in ms
 
 SUFFIX = "_bench_insights"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/everychild"
@@ -403,16 +404,6 @@ def analyst(role: str, code: str):
     user, _new = User.objects.get_or_create(username=f"bench_{role}")
     post, _new = Post.objects.get_or_create(user=user, role_id=role, division_id=code)
     return actor_for_post(Post.objects.select_related("user", "role", "division").get(pk=post.pk))
-
-
-def timed(call) -> tuple[float, float]:
-    samples = []
-    for attempt in range(WARM_UP + TIMED):
-        started = time.perf_counter()
-        call()
-        if attempt >= WARM_UP:
-            samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
 
 
 def time_dashboards(actors: dict) -> dict[str, float]:
