@@ -273,7 +273,7 @@ def test_a_file_that_cannot_be_read(tmp_path):
 
 @pytest.mark.parametrize("tolerance", [-0.1, math.nan, math.inf])
 def test_a_negative_or_infinite_tolerance_is_refused(tolerance, tmp_path):
-    with pytest.raises(ValueError, match="tolerance"):
+    with translation.override("en"), pytest.raises(ValueError, match="tolerance"):
         import_boundaries(tmp_path / "unused.geojson", simplify=tolerance)
 
 
