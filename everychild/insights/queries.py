@@ -340,20 +340,16 @@ def level_label(level: int) -> str:
 
 
 
-def _plain(cell: Cell) -> float | int | None:
-    return cell.value
-
-
 def chart_data(dash: Dashboard) -> dict:
     """What the page's charts draw (ECharts): suppressed values are null, never zero."""
     parts = breakdowns(dash.node, dash.category)
     return {
         "months": [f"{m:%Y-%m}" for m in dash.months],
-        "trends": [{"name": label, "data": [_plain(c) for _m, c in cells]}
+        "trends": [{"name": label, "data": [c.value for _m, c in cells]}
                    for _measure, label, cells in trends(dash)],
         "breakdowns": {name: {"labels": [label for _k, label, _c in rows],
-                              "data": [_plain(c) for _k, _l, c in rows]}
+                              "data": [c.value for _k, _l, c in rows]}
                        for name, rows in parts.items()},
-        "ranking": [{"code": node.code, "name": node.name, "value": _plain(cell),
+        "ranking": [{"code": node.code, "name": node.name, "value": cell.value,
                      "suppressed": cell.reason or None} for node, cell in ranking(dash)],
     }

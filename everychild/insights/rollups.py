@@ -176,9 +176,11 @@ def apply(table: Table, deltas: Rows) -> int:
            f"DO UPDATE SET {sets}")
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
-    touched = {(row[0], row[1]) for row in rows}
-    for level, code in touched:
-        table.model.objects.filter(level=level, code=code, n=0).delete()
+    touched: dict[int, set[str]] = {}
+    for row in rows:
+        touched.setdefault(row[0], set()).add(row[1])
+    for level, codes in touched.items():  # one DELETE per level, not per division
+        table.model.objects.filter(level=level, code__in=codes, n=0).delete()
     return len(rows)
 
 

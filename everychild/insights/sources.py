@@ -90,9 +90,10 @@ def children(places: Places, today: date) -> Found:
     areas = dict(Division.objects.filter(places.q("code")).values_list("code", "urban_rural"))
     rules: dict[str, Any] = {}
     for child_id, place, sex, born, hukou, hukou_place in kids:
-        if born > today or age_on(born, today) >= ADULT:
+        age = age_on(born, today) if born <= today else ADULT
+        if age >= ADULT:
             continue
-        age, area = age_on(born, today), area_of(areas.get(place, ""))
+        area = area_of(areas.get(place, ""))
         held = categories.get(child_id, [])
         extra = _census(away.get(child_id, 0), place, hukou_place)
         policy = [ANY] if POLICY_CATEGORIES.intersection(held) else []
