@@ -14,6 +14,7 @@ from datetime import date
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from everychild.insights import bulk
 from everychild.insights.models import (
     ChildCount,
     ChildMargin,
@@ -196,49 +197,61 @@ def chunks() -> Iterator[Places]:
 
 
 def rebuild(today: date | None = None) -> dict[str, int]:
-    """Recount every rollup from the lower apps' tables; returns the rows per table."""
+    """Recount every rollup from the lower apps' tables; returns the rows per table.
+
+    On PostgreSQL the tables are built anew beside the old ones (dashboards go on reading those
+    meanwhile; refreshes wait), indexed once at the end and swapped in, all in one transaction;
+    the children are counted by the database (insights.bulk). Elsewhere the tables are emptied
+    and filled in place."""
     now = timezone.now()
     today = today or timezone.localdate(now)
     tables = (*TABLES.values(), MARGINS)
+    in_sql = connection.vendor == "postgresql"
     with transaction.atomic():
         RollupMark.objects.update_or_create(name=CLOCK, defaults={"day": today, "at": now})
-        _empty(tables)
+        into = bulk.begin(tables) if in_sql else _empty(tables)
+        if in_sql:
+            bulk.write_children(today, into[TABLES[CHILDREN]], into[TABLES[STATES]])
         for places in chunks():
             for source, count in SOURCES.items():
+                if in_sql and source == "children":
+                    continue
                 found = count(places, today)
                 for name in SOURCE_TABLES[source]:
-                    _write_base(TABLES[name], _owned(source, name, found.get(name, {})))
+                    table = TABLES[name]
+                    _write_base(table, into[table], _owned(source, name, found.get(name, {})))
         for name, table in TABLES.items():
-            _sum_levels(table, by_level=name != CHILDREN)
-        _sum_margins()
+            _sum_levels(table, into[table], by_level=name != CHILDREN)
+        _sum_margins(into[TABLES[CHILDREN]], into[MARGINS])
+        if in_sql:
+            bulk.swap(into)
         return {table.name: table.model.objects.count() for table in tables}
 
 
-def _empty(tables: Iterable[Table]) -> None:
+def _empty(tables: Iterable[Table]) -> dict[Table, str]:
+    """Empty the tables, to be filled in place: {table: the name to write to}."""
     with connection.cursor() as cursor:
         for table in tables:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"TRUNCATE {table.name}")
-            else:
-                cursor.execute(f"DELETE FROM {table.name}")
+            cursor.execute(f"DELETE FROM {table.name}")
+    return {table: table.name for table in tables}
 
 
-def _write_base(table: Table, found: dict[str, Rows]) -> None:
+def _write_base(table: Table, into: str, found: dict[str, Rows]) -> None:
     rows = ((BASE, place, *key, *values) for place, keyed in found.items()
             for key, values in keyed.items() if any(values))
     columns = ", ".join((*table.key, *table.values))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {into} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * (len(table.key) + len(table.values)))
-            cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",
+            cursor.executemany(f"INSERT INTO {into} ({columns}) VALUES ({marks})",
                                list(rows))
 
 
-def _sum_levels(table: Table, by_level: bool) -> None:
+def _sum_levels(table: Table, into: str, by_level: bool) -> None:
     """Each level from the one below; with ``by_level``, plus the base rows of places at that
     very level (reports routed to a county, say), found through their division's level."""
     dims = ", ".join(table.dims)
@@ -250,7 +263,7 @@ def _sum_levels(table: Table, by_level: bool) -> None:
             pad = "0" * (CODE_LENGTH - width)
             code = f"SUBSTR(t.code, 1, {width}) || '{pad}'" if width else f"'{pad}'"
             group = f"{code}, {dims}" if width else dims  # the nation: one constant code
-            below = f"SELECT t.code, {dims}, {', '.join(table.values)} FROM {table.name} t "
+            below = f"SELECT t.code, {dims}, {', '.join(table.values)} FROM {into} t "
             if level == BASE - 1:
                 where = (f"{below} JOIN places_division d ON d.code = t.code "
                          f"WHERE t.level = {BASE} AND d.level >= {level}" if by_level else
@@ -260,20 +273,29 @@ def _sum_levels(table: Table, by_level: bool) -> None:
                 if by_level:
                     where += (f" UNION ALL {below} JOIN places_division d ON d.code = t.code "
                               f"WHERE t.level = {BASE} AND d.level = {level}")
-            cursor.execute(f"INSERT INTO {table.name} ({columns}) SELECT {level}, {code}, "
+            cursor.execute(f"INSERT INTO {into} ({columns}) SELECT {level}, {code}, "
                            f"{dims}, {sums} FROM ({where}) t GROUP BY {group}")
 
 
-def _sum_margins() -> None:
-    """The margins above the villages, from the children rows of each level."""
-    table, source = MARGINS.name, TABLES[CHILDREN].name
+def _sum_margins(counts: str, into: str) -> None:
+    """The margins above the villages: the townships' from their children rows, each level
+    above from the margins of the level below (a few rows per division, not one per age)."""
     band = "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
                               for low, high in BANDS) + " END"
     keys = ("'total'", "'sex:' || sex", band, "'area:' || area")
+    township = BASE - 1
     parts = " UNION ALL ".join(
-        f"SELECT level, code, category, {key} AS key, n FROM {source} WHERE level < {BASE}"
+        f"SELECT code, category, {key} AS key, n FROM {counts} WHERE level = {township}"
         for key in keys)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (level, code, category, key, n) "
-                       f"SELECT level, code, category, key, SUM(n) FROM ({parts}) m "
-                       f"GROUP BY level, code, category, key")
+        cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
+                       f"SELECT {township}, code, category, key, SUM(n) FROM ({parts}) m "
+                       f"GROUP BY code, category, key")
+        for level in range(township - 1, -1, -1):
+            width = PREFIX_LENGTH[Level(level)]
+            code = (f"SUBSTR(code, 1, {width}) || '{'0' * (CODE_LENGTH - width)}'" if width
+                    else f"'{'0' * CODE_LENGTH}'")
+            group = f"{code}, category, key" if width else "category, key"
+            cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
+                           f"SELECT {level}, {code}, category, key, SUM(n) FROM {into} "
+                           f"WHERE level = {level + 1} GROUP BY {group}")

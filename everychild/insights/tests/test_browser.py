@@ -66,7 +66,7 @@ def test_drill_from_the_county_to_a_village_and_switch_language(live_server, pag
     expect(page).to_have_url(f"{live_server.url}/insights/{township}/?category=any")
     expect(page.get_by_test_id("crumb").last).to_have_text("洋县")
     map_area = page.locator("#chart-map path")
-    expect(map_area.first).to_be_visible()
+    expect(map_area.first).to_be_visible(timeout=20_000)  # drawn after a fetch; slow on a busy CI machine
     assert_fits_width(page)
 
     first = page.locator("[data-testid=ranking-row]").first

@@ -1,0 +1,180 @@
+"""The children source counted inside PostgreSQL, for ``rollup rebuild`` at national scale.
+
+``sources.children`` reads every child into Python, which is right for the few places the
+outbox names but takes an hour for tens of millions of children. This module counts the same
+base rows with one INSERT ... SELECT ... GROUP BY (and the allowance states from one grouped
+query), reading the rules the same way: the age as ``rules.dates.age_on`` counts it (a period in
+years ends on the same day of the month, or the month's last day), a parent away "half a year"
+as ``months_elapsed`` does, the village's urban-rural code, the child's hukou for the census
+figures. The rebuild-equals-incremental test runs on PostgreSQL too, so the two readings are
+held to the same rows.
+"""
+
+from collections import Counter
+from datetime import date
+
+from django.conf import settings
+from django.db import connection
+
+from everychild.insights.sources import (
+    ADULT,
+    ALL,
+    ANY,
+    CENSUS_AFFECTED,
+    CENSUS_AWAY_MONTHS,
+    CENSUS_BOTH_AWAY,
+    CENSUS_MIGRANT,
+    POLICY_CATEGORIES,
+)
+from everychild.registry.models import Child, ChildCategory, HukouType, ParentSituation, SituationKind
+from everychild.rules.benefits import entitlements, policy_for
+from everychild.services.models import Benefit, BenefitStatus
+
+BASE = 5  # rollups.BASE (not imported: rollups imports this module)
+REBUILT = "_rebuilt"  # suffix of the tables a rebuild fills before they replace the live ones
+
+
+def _tables() -> dict[str, str]:
+    return {"child": Child._meta.db_table, "category": ChildCategory._meta.db_table,
+            "situation": ParentSituation._meta.db_table, "benefit": Benefit._meta.db_table,
+            "division": "places_division"}
+
+
+# The children under 18 on %(today)s, with their age and the village's area. A child's age is
+# y or y - 1 where y is the difference of the years: y - 1 when the y-th birthday (born + y
+# years, clamped to the month's end like rules.dates.add_months) is still ahead.
+_KIDS = """
+SELECT c.id, c.division_code AS place, c.sex, c.hukou_type, c.hukou_division_code,
+       CASE WHEN c.date_of_birth + make_interval(years => y.n) > %(today)s THEN y.n - 1
+            ELSE y.n END AS age,
+       CASE left(COALESCE(d.urban_rural, ''), 1) WHEN '1' THEN 'U' WHEN '2' THEN 'R'
+            ELSE '?' END AS area
+FROM {child} c
+CROSS JOIN LATERAL (SELECT (EXTRACT(YEAR FROM %(today)s::date)
+                            - EXTRACT(YEAR FROM c.date_of_birth))::int AS n) y
+LEFT JOIN {division} d ON d.code = c.division_code
+WHERE c.date_of_birth <= %(today)s
+  AND c.date_of_birth + make_interval(years => %(adult)s) > %(today)s
+"""
+
+_HUKOU_AREA = ("CASE k.hukou_type WHEN %(rural)s THEN 'R' WHEN %(urban)s THEN 'U' "
+               "ELSE '?' END")
+
+# One pass over the children: each child's rows (category, area) unnested from the categories
+# it holds (the village's area) and the census counts it is in (its hukou's area).
+_CHILDREN = """
+INSERT INTO {count} (level, code, category, sex, age, area, n)
+WITH kid AS ({kids}),
+held AS (SELECT child_id, array_agg(category::text) AS categories,
+                bool_or(category = ANY(%(policy)s)) AS in_policy
+         FROM {category} WHERE until IS NULL GROUP BY child_id),
+away AS (SELECT child_id, COUNT(DISTINCT parent_id) AS parents FROM {situation}
+         WHERE kind = %(migrant_worker)s AND since IS NOT NULL
+           AND since + make_interval(months => %(away_months)s) <= %(today)s
+           AND (until IS NULL OR until > %(today)s)
+         GROUP BY child_id),
+counted AS (
+    SELECT k.place, k.sex, k.age, k.area, {hukou_area} AS hukou_area,
+           ARRAY[%(all)s::text]
+           || CASE WHEN h.in_policy THEN ARRAY[%(any)s::text] ELSE '{{}}'::text[] END
+           || COALESCE(h.categories, '{{}}'::text[]) AS categories,
+           CASE WHEN a.parents >= 1 THEN ARRAY[%(affected)s::text] ELSE '{{}}'::text[] END
+           || CASE WHEN a.parents >= 2 THEN ARRAY[%(both_away)s::text] ELSE '{{}}'::text[] END
+           || CASE WHEN COALESCE(k.hukou_division_code, '') <> ''
+                    AND left(k.hukou_division_code, 9) <> left(k.place, 9)
+                   THEN ARRAY[%(migrant)s::text] ELSE '{{}}'::text[] END AS census
+    FROM kid k LEFT JOIN held h ON h.child_id = k.id LEFT JOIN away a ON a.child_id = k.id)
+SELECT {base}, c.place, u.category, c.sex, c.age, u.area, COUNT(*)
+FROM counted c CROSS JOIN LATERAL (
+    SELECT x, c.area FROM unnest(c.categories) x
+    UNION ALL SELECT x, c.hukou_area FROM unnest(c.census) x) u (category, area)
+GROUP BY c.place, u.category, c.sex, c.age, u.area
+"""
+
+# Children under 18 holding a category, grouped by place, what they hold and what is paid.
+_HOLDINGS = """
+WITH kid AS ({kids}),
+held AS (SELECT child_id, array_agg(category ORDER BY category) AS categories
+         FROM {category} WHERE until IS NULL GROUP BY child_id),
+paid AS (SELECT child_id, array_agg(kind ORDER BY kind) AS kinds FROM {benefit}
+         WHERE status = %(paying)s GROUP BY child_id)
+SELECT k.place, h.categories, COALESCE(p.kinds, '{{}}'), COUNT(*)
+FROM kid k JOIN held h ON h.child_id = k.id LEFT JOIN paid p ON p.child_id = k.id
+GROUP BY k.place, h.categories, COALESCE(p.kinds, '{{}}')
+"""
+
+
+def _params(today: date) -> dict:
+    return {"today": today, "adult": ADULT, "all": ALL, "any": ANY,
+            "policy": sorted(POLICY_CATEGORIES), "affected": CENSUS_AFFECTED,
+            "both_away": CENSUS_BOTH_AWAY, "migrant": CENSUS_MIGRANT,
+            "migrant_worker": SituationKind.MIGRANT_WORKER.value,
+            "away_months": CENSUS_AWAY_MONTHS, "rural": HukouType.RURAL.value,
+            "urban": HukouType.URBAN.value, "paying": BenefitStatus.PAYING.value}
+
+
+def begin(tables) -> dict:
+    """Start a rebuild beside the live tables: lock them against writers (readers go on), give
+    this transaction the memory for its big sorts and hashes, and create an empty unindexed
+    copy of each. Returns {table: the copy's name}."""
+    into = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)",
+                       [settings.EVERYCHILD_ROLLUP_WORK_MEM])
+        for table in tables:
+            name = f"{table.name}{REBUILT}"
+            cursor.execute(f"LOCK TABLE {table.name} IN SHARE MODE")
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TABLE {name} (LIKE {table.name} INCLUDING DEFAULTS "
+                           "INCLUDING CONSTRAINTS)")
+            into[table] = name
+    return into
+
+
+def swap(into: dict) -> None:
+    """Index each copy (one sort, not an insert at a time) and put it in the live table's place,
+    under the live table's name and its primary key's name."""
+    with connection.cursor() as cursor:
+        for table, name in into.items():
+            cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'p' "
+                           "AND conrelid = %s::regclass", [table.name])
+            (key_name,) = cursor.fetchone()
+            cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pk PRIMARY KEY "
+                           f"({', '.join(table.key)})")
+            cursor.execute(f"DROP TABLE {table.name}")
+            cursor.execute(f"ALTER TABLE {name} RENAME TO {table.name}")
+            cursor.execute(f"ALTER TABLE {table.name} RENAME CONSTRAINT {name}_pk TO {key_name}")
+            cursor.execute(f"ANALYZE {table.name}")
+
+
+def write_children(today: date, counts: str, states: str) -> None:
+    """The children source's base rows for every place (PostgreSQL), into the tables named:
+    the children rollup in one statement, the allowance states from one grouped query."""
+    names = {**_tables(), "count": counts}
+    kids = _KIDS.format(**names)
+    with connection.cursor() as cursor:
+        cursor.execute(_CHILDREN.format(kids=kids, base=BASE, hukou_area=_HUKOU_AREA, **names),
+                       _params(today))
+        cursor.execute(_HOLDINGS.format(kids=kids, **names), _params(today))
+        missing = _missing(cursor.fetchall(), today)
+        with cursor.cursor.copy(f"COPY {states} (level, code, measure, key, n) "
+                                "FROM STDIN") as copy:
+            for (place, kind), n in sorted(missing.items()):
+                copy.write_row((BASE, place, "children.entitled_not_receiving", kind, n))
+
+
+def _missing(rows: list[tuple[str, list[str], list[str], int]], today: date) -> Counter:
+    """(place, allowance) -> children entitled to it and not receiving it; "any" for either."""
+    found: Counter = Counter()
+    rules: dict[str, object] = {}
+    known: dict[tuple, tuple[str, ...]] = {}
+    for place, held, paid, n in rows:
+        rule = rules.get(place[:2]) or rules.setdefault(place[:2], policy_for(place[:2], today))
+        key = (id(rule), tuple(held), tuple(paid))
+        if key not in known:
+            known[key] = tuple(sorted(set(entitlements(held, rule)) - set(paid)))
+        for kind in known[key]:
+            found[place, kind] += n
+        if known[key]:
+            found[place, "any"] += n
+    return found

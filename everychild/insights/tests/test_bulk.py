@@ -1,0 +1,136 @@
+"""On PostgreSQL, ``rollup rebuild`` counts the children inside the database (insights.bulk):
+it must find exactly the base rows that ``sources.children`` finds in Python, on the days where
+the readings of the rules could part — a 29 February birthday in a common year, the 18th
+birthday, a parent away exactly half a year from a month's last day, a situation ending today,
+an urban, a rural and an unknown village, a hukou elsewhere, allowances paid and not."""
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+
+from everychild.insights import bulk
+from everychild.insights.models import ChildCount, StateCount
+from everychild.insights.sources import CHILDREN, STATES, Places, children
+from everychild.places.models import Division
+from everychild.registry.models import Child, ChildCategory, ParentSituation
+from everychild.registry.services import register_child
+from everychild.registry.tests.factories import (
+    OTHER_COUNTY_VILLAGE,
+    OTHER_VILLAGE_SAME_TOWNSHIP,
+    VILLAGE,
+    left_behind,
+)
+from everychild.services.models import Benefit, BenefitStatus
+
+pytestmark = pytest.mark.skipif("connection.vendor != 'postgresql'")
+
+REGISTERED = date(2026, 6, 1)
+DAYS = (date(2026, 2, 28), date(2026, 3, 1), date(2026, 8, 31), date(2027, 2, 27),
+        date(2027, 2, 28), date(2027, 3, 1), date(2028, 2, 28), date(2028, 2, 29),
+        date(2028, 7, 9), date(2028, 7, 10))
+VILLAGES = (VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP, OTHER_COUNTY_VILLAGE)
+
+
+@pytest.fixture
+def world(make_actor):
+    """Six children whose facts sit on the edges above."""
+    actors = {v: make_actor("child_director", v) for v in VILLAGES}
+    born = (date(2008, 2, 29), date(2010, 7, 10), date(2012, 2, 29), date(2015, 3, 1),
+            date(2020, 8, 31), date(2024, 1, 5))
+    for i, day in enumerate(born):
+        village = VILLAGES[i % 3]
+        registration = left_behind(name=f"张{'一二三四五六'[i]}", village=village,
+                                   born=date(2012, 1, i + 1))  # the real one set below
+        sex = "female" if i % 2 else "male"
+        hukou = ("rural", "urban", "none", "unknown", "rural", "urban")[i]
+        registration = replace(registration, input=replace(
+            registration.input, sex=sex, hukou_type=hukou,
+            hukou_division_code=(OTHER_COUNTY_VILLAGE if i == 3 else "")))
+        child = register_child(actors[village], registration, today=REGISTERED)
+        Child.objects.filter(pk=child.pk).update(date_of_birth=day)
+    Division.objects.filter(code=VILLAGE).update(urban_rural="111")
+    Division.objects.filter(code=OTHER_VILLAGE_SAME_TOWNSHIP).update(urban_rural="")
+    Division.objects.filter(code=OTHER_COUNTY_VILLAGE).update(urban_rural="220")
+    kids = list(Child.objects.order_by("date_of_birth"))
+    situations = list(ParentSituation.objects.order_by("child__date_of_birth", "id"))
+    # Away from a month's last day (half a year ends on the last day of February), one parent
+    # back since 2027-03-01, one whose start is not known, one away since the day of the count.
+    ParentSituation.objects.filter(pk=situations[0].pk).update(since=date(2026, 8, 31))
+    ParentSituation.objects.filter(pk=situations[1].pk).update(until=date(2027, 3, 1))
+    ParentSituation.objects.filter(pk=situations[2].pk).update(since=None)
+    ParentSituation.objects.filter(pk=situations[4].pk).update(since=date(2027, 8, 31))
+    for kid, category in ((kids[0], "orphan"), (kids[1], "de_facto_unsupported"),
+                          (kids[2], "orphan"), (kids[2], "de_facto_unsupported")):
+        ChildCategory.objects.create(child=kid, division_code=kid.division_code,
+                                     category=category, rule_version="1", since=REGISTERED)
+    ChildCategory.objects.create(child=kids[3], division_code=kids[3].division_code,
+                                 category="orphan", rule_version="1", since=REGISTERED,
+                                 until=REGISTERED)  # no longer held
+    Benefit.objects.create(child=kids[0], division_code=kids[0].division_code,
+                           kind="orphan_allowance", status=BenefitStatus.PAYING,
+                           updated_by=kids[0].registered_by)
+    Benefit.objects.create(child=kids[1], division_code=kids[1].division_code,
+                           kind="de_facto_allowance", status=BenefitStatus.APPLIED,
+                           updated_by=kids[1].registered_by)
+    return kids
+
+
+def in_database(today: date) -> dict[str, dict[str, dict[tuple, tuple]]]:
+    """What insights.bulk writes (into the live tables here), read back, then rolled back."""
+    found: dict = {CHILDREN: {}, STATES: {}}
+    with transaction.atomic():
+        ChildCount.objects.all().delete()
+        StateCount.objects.all().delete()
+        bulk.write_children(today, ChildCount._meta.db_table, StateCount._meta.db_table)
+        for code, *key, n in ChildCount.objects.filter(level=5).values_list(
+                "code", "category", "sex", "age", "area", "n"):
+            found[CHILDREN].setdefault(code, {})[tuple(key)] = (n,)
+        for code, measure, key, n in StateCount.objects.filter(level=5).values_list(
+                "code", "measure", "key", "n"):
+            assert measure == "children.entitled_not_receiving"
+            found[STATES].setdefault(code, {})[("entitled_not_receiving", key)] = (n,)
+        transaction.set_rollback(True)
+    return found
+
+
+@pytest.mark.parametrize("today", DAYS)
+def test_the_database_counts_as_python_does(world, today):
+    assert connection.vendor == "postgresql"
+    expected = children(Places(codes=VILLAGES), today)
+    got = in_database(today)
+    assert got[CHILDREN] == expected.get(CHILDREN, {})
+    assert got[STATES] == expected.get(STATES, {})
+
+
+def test_the_world_reaches_the_edges(world):
+    """The days above do tell the readings apart: ages change, the census count changes,
+    allowances are missed."""
+    before, after = (children(Places(codes=VILLAGES), day) for day in DAYS[4:6])
+    assert before[CHILDREN] != after[CHILDREN]
+    found = children(Places(codes=VILLAGES), DAYS[0])
+    assert any(key[0] == "census_affected_by_migration" for rows in found[CHILDREN].values()
+               for key in rows)
+    assert found[STATES]
+
+
+def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(world):
+    """The tables swapped in keep their primary keys' names and byte-order keys."""
+    from everychild.insights.rollups import rebuild
+
+    def shape():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT conrelid::regclass::text, conname, contype FROM pg_constraint "
+                           "WHERE conrelid::regclass::text LIKE 'insights_%%' ORDER BY 1, 2")
+            constraints = cursor.fetchall()
+            cursor.execute("SELECT table_name, column_name, collation_name "
+                           "FROM information_schema.columns WHERE table_name LIKE 'insights_%%' "
+                           "ORDER BY 1, 2")
+            return constraints, cursor.fetchall()
+
+    before = shape()
+    assert ("insights_childcount", "code", "C") in before[1]
+    rebuild(DAYS[0])
+    assert shape() == before
+    assert ChildCount.objects.filter(level=0, category="all").exists()
