@@ -76,6 +76,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEFAULT_THRESHOLD = 5
 PRIMARY, COMPLEMENTARY = "primary", "complementary"
@@ -241,12 +242,18 @@ def _check_sums(parent: _Unit, kids: list[_Unit], layout: _Layout) -> None:
                              f"not to the parent's {parent.value(key)}")
 
 
-def _submask_sums(values: list[float]) -> list[float]:
+def _submask_sums(values: list[float]) -> tuple[float, ...]:
+    """The sum of ``values`` over every subset (bit mask); read-only, shared between callers."""
+    return _sums_of(tuple(values))
+
+
+@lru_cache(maxsize=1 << 14)  # a step asks for the same few vectors thousands of times
+def _sums_of(values: tuple[float, ...]) -> tuple[float, ...]:
     sums = [0.0] * (1 << len(values))
     for mask in range(1, len(sums)):
         low = mask & -mask
         sums[mask] = sums[mask ^ low] + values[low.bit_length() - 1]
-    return sums
+    return tuple(sums)
 
 
 def _add(into: Tables, tables: Tables, sign: float = 1.0) -> None:
@@ -634,7 +641,7 @@ class _Step:
     def _by_overlap(units: list[_Unit], other: _Unit) -> list[_Unit]:
         return sorted(units, key=lambda u: (-len(u.suppressed & other.suppressed), u.code))
 
-    def _group_point(self, group: int, move: Move) -> list[float]:
+    def _group_point(self, group: int, move: Move) -> tuple[float, ...]:
         return _submask_sums([move.get(key, 0.0) for key in self.layout.groups[group]])
 
     def _negated_sum(self) -> Tables:

@@ -14,6 +14,7 @@ from everychild.accounts.models import Post
 from everychild.cases.models import Case
 from everychild.insights.models import RollupMark
 from everychild.insights.rollups import CLOCK, chunks, refresh
+from everychild.insights.tasks import decide
 from everychild.places.models import Division
 from everychild.registry.models import Child, ParentSituation, SituationKind
 from everychild.reports.models import Report
@@ -28,26 +29,32 @@ def _places(model: type[models.Model], ids: Iterable[Any]) -> set[str]:
     return set(model.objects.filter(pk__in=list(ids)).values_list("division_code", flat=True))
 
 
+def _recount(codes: set[str], sources: list[str]) -> None:
+    """Refresh the places; once committed, have the pages above them decided on the queue."""
+    if refresh(codes, sources):
+        transaction.on_commit(lambda: decide.enqueue(sorted(codes)))
+
+
 def children_changed(ids: list[str]) -> None:
     """child.changed, benefit.changed: the children's villages, recounted."""
-    refresh(_places(Child, ids), ["children"])
+    _recount(_places(Child, ids), ["children"])
 
 
 def visits_changed(ids: list[str]) -> None:
     """visit.changed (child ids): visits and plans of their villages."""
-    refresh(_places(Child, ids), ["visits"])
+    _recount(_places(Child, ids), ["visits"])
 
 
 def reports_changed(ids: list[str]) -> None:
-    refresh(_places(Report, ids), ["reports"])
+    _recount(_places(Report, ids), ["reports"])
 
 
 def cases_changed(ids: list[str]) -> None:
-    refresh(_places(Case, ids), ["cases"])
+    _recount(_places(Case, ids), ["cases"])
 
 
 def referrals_changed(ids: list[str]) -> None:
-    refresh(_places(Referral, ids), ["referrals"])
+    _recount(_places(Referral, ids), ["referrals"])
 
 
 def child_moved(child: Child, old_code: str, new_code: str, actor: Any, now: Any

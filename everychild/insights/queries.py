@@ -42,6 +42,7 @@ from everychild.insights.indicators import (
     TRENDS,
     Indicator,
 )
+from everychild.insights.rollups import code_at
 from everychild.places.codes import Level
 from everychild.places.models import Division
 from everychild.rules.catalogue import CATALOGUE
@@ -136,6 +137,26 @@ def dashboard(actor: Actor, code: str, category: str = ANY, today: date | None =
     return Dashboard(division=division, parents=[(d.code, d.name) for d in chain[:-1]],
                      node=node, children=children, protected=protected, threshold=threshold,
                      today=today, category=category)
+
+
+def warm(codes: list[str], today: date | None = None) -> int:
+    """Take the disclosure decisions of the pages that show these places' figures, down to
+    their counties' sub-divisions, so that the first analyst to look after a change does not
+    wait for them (they are kept by content, shared by the workers). A step whose figures did
+    not change is already decided and costs a cache read. Returns the chains decided."""
+    threshold = settings.EVERYCHILD_DISCLOSURE_THRESHOLD
+    today = today or timezone.localdate()
+    tops = {code_at(code, min(_level_of(code), int(Level.COUNTY))) for code in codes}
+    divisions = Division.objects.filter(code__in=tops).order_by("code")
+    for division in divisions:
+        subs = list(Division.objects.filter(parent_id=division.code).order_by("code")
+                    .values_list("code", "name", "level"))
+        _published(_chain(division), subs, today, threshold)
+    return len(divisions)
+
+
+def _level_of(code: str) -> int:
+    return min(lv for lv in Level if code_at(code, lv) == code)
 
 
 def _chain(division: Division) -> list[Division]:

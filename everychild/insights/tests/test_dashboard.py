@@ -192,3 +192,30 @@ def test_api_aggregates_only(world, make_actor, client):
 def test_child_count_matches_the_registry(world, officer):
     assert values(queries.dashboard(officer, COUNTY, "all", today=TODAY))["children"] == \
         Child.objects.filter(division_code__startswith=COUNTY[:6]).count()
+
+
+def test_the_queue_decides_the_pages_above_a_change(world, director, make_actor, monkeypatch,
+                                                     django_capture_on_commit_callbacks):
+    """A refresh enqueues the disclosure decisions of the pages above the changed places; once
+    taken, the county analyst's dashboard takes none of its own."""
+    from django.core.cache import caches
+    from django_tasks_db.models import DBTaskResult
+
+    from everychild.insights import disclosure
+
+    queued = DBTaskResult.objects.filter(task_path="everychild.insights.tasks.decide")
+    with django_capture_on_commit_callbacks(execute=True):
+        register_child(director, left_behind(name="赵六", born=date(2012, 5, 6)), today=TODAY)
+        deliver()
+    assert {str(task.args_kwargs["args"]) for task in queued} == {str([[VILLAGE]])}
+    caches["insights"].clear()
+    assert queries.warm([VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP], TODAY) == 1  # one county
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a decision taken again")
+
+    monkeypatch.setattr(disclosure, "protect_children", refuse)
+    monkeypatch.setattr(disclosure, "protect_root", refuse)
+    analyst = make_actor("county_analyst", COUNTY)
+    dash = queries.dashboard(analyst, COUNTY, today=TODAY)
+    assert dash.protected and dash.node.decisions
