@@ -359,7 +359,7 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
     sources = dict(rollups.SOURCES)
     steps = [(module, name, getattr(module, name)) for module, names in (
         (rollups, ("_empty", "_write_base", "_sum_levels", "_sum_margins")),
-        (bulk, ("begin", "write_children", "swap"))) for name in names]
+        (bulk, ("begin", "write_children", "sum_children", "swap"))) for name in names]
     rollups.SOURCES.update({name: clocked(f"source.{name}", f) for name, f in sources.items()})
     for module, name, function in steps:
         label = f"{'sql.' if module is bulk else ''}{name.lstrip('_')}"

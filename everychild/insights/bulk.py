@@ -16,6 +16,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection
 
+from everychild.insights.models import ChildCount
 from everychild.insights.sources import (
     ADULT,
     ALL,
@@ -26,8 +27,10 @@ from everychild.insights.sources import (
     CENSUS_MIGRANT,
     POLICY_CATEGORIES,
 )
+from everychild.places.codes import Level
+from everychild.places.models import Division
 from everychild.registry.models import Child, ChildCategory, HukouType, ParentSituation, SituationKind
-from everychild.rules.benefits import entitlements, policy_for
+from everychild.rules.benefits import entitlements, entitling_categories, policy_for
 from everychild.services.models import Benefit, BenefitStatus
 
 BASE = 5  # rollups.BASE (not imported: rollups imports this module)
@@ -63,7 +66,6 @@ _HUKOU_AREA = ("CASE k.hukou_type WHEN %(rural)s THEN 'R' WHEN %(urban)s THEN 'U
 # One pass over the children: each child's rows (category, area) unnested from the categories
 # it holds (the village's area) and the census counts it is in (its hukou's area).
 _CHILDREN = """
-INSERT INTO {count} (level, code, category, sex, age, area, n)
 WITH kid AS ({kids}),
 held AS (SELECT child_id, array_agg(category::text) AS categories,
                 bool_or(category = ANY(%(policy)s)) AS in_policy
@@ -84,23 +86,29 @@ counted AS (
                     AND left(k.hukou_division_code, 9) <> left(k.place, 9)
                    THEN ARRAY[%(migrant)s::text] ELSE '{{}}'::text[] END AS census
     FROM kid k LEFT JOIN held h ON h.child_id = k.id LEFT JOIN away a ON a.child_id = k.id)
-SELECT {base}, c.place, u.category, c.sex, c.age, u.area, COUNT(*)
+SELECT {columns}
 FROM counted c CROSS JOIN LATERAL (
     SELECT x, c.area FROM unnest(c.categories) x
     UNION ALL SELECT x, c.hukou_area FROM unnest(c.census) x) u (category, area)
 GROUP BY c.place, u.category, c.sex, c.age, u.area
 """
 
-# Children under 18 holding a category, grouped by place, what they hold and what is paid.
+# Children under 18 holding a category that entitles to an allowance, found through the
+# category index (each one's other rows then through the id indexes, not by reading the whole
+# tables), grouped by place, the entitling categories held (all that ``entitlements`` reads)
+# and the allowances paid.
 _HOLDINGS = """
-WITH kid AS ({kids}),
-held AS (SELECT child_id, array_agg(category ORDER BY category) AS categories
-         FROM {category} WHERE until IS NULL GROUP BY child_id),
-paid AS (SELECT child_id, array_agg(kind ORDER BY kind) AS kinds FROM {benefit}
-         WHERE status = %(paying)s GROUP BY child_id)
-SELECT k.place, h.categories, COALESCE(p.kinds, '{{}}'), COUNT(*)
-FROM kid k JOIN held h ON h.child_id = k.id LEFT JOIN paid p ON p.child_id = k.id
-GROUP BY k.place, h.categories, COALESCE(p.kinds, '{{}}')
+WITH entitled AS (SELECT child_id AS id, array_agg(category ORDER BY category) AS categories
+                  FROM {category} WHERE until IS NULL AND category = ANY(%(entitling)s)
+                  GROUP BY child_id)
+SELECT k.place, e.categories, COALESCE(p.kinds, '{{}}'), COUNT(*)
+FROM entitled e
+CROSS JOIN LATERAL (SELECT c.division_code AS place FROM {child} c WHERE c.id = e.id
+                    AND c.date_of_birth <= %(today)s
+                    AND c.date_of_birth + make_interval(years => %(adult)s) > %(today)s) k
+CROSS JOIN LATERAL (SELECT array_agg(kind ORDER BY kind) AS kinds FROM {benefit}
+                    WHERE child_id = e.id AND status = %(paying)s) p
+GROUP BY k.place, e.categories, COALESCE(p.kinds, '{{}}')
 """
 
 
@@ -119,8 +127,9 @@ def begin(tables) -> dict:
     copy of each. Returns {table: the copy's name}."""
     into = {}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)",
-                       [settings.EVERYCHILD_ROLLUP_WORK_MEM])
+        for name in ("work_mem", "maintenance_work_mem"):  # the sorts, hashes, index builds
+            cursor.execute("SELECT set_config(%s, %s, true)",
+                           [name, settings.EVERYCHILD_ROLLUP_WORK_MEM])
         for table in tables:
             name = f"{table.name}{REBUILT}"
             cursor.execute(f"LOCK TABLE {table.name} IN SHARE MODE")
@@ -149,18 +158,84 @@ def swap(into: dict) -> None:
 
 def write_children(today: date, counts: str, states: str) -> None:
     """The children source's base rows for every place (PostgreSQL), into the tables named:
-    the children rollup in one statement, the allowance states from one grouped query."""
-    names = {**_tables(), "count": counts}
-    kids = _KIDS.format(**names)
+    the children rollup created by one statement (CREATE TABLE AS may run in parallel workers,
+    an INSERT may not) in the live table's shape, the allowance states from one grouped
+    query."""
+    names = _tables()
+    select = _CHILDREN.format(kids=_KIDS.format(**names), hukou_area=_HUKOU_AREA,
+                              columns=_typed(ChildCount, ("c.place", "u.category", "c.sex",
+                                                          "c.age", "u.area", "COUNT(*)")),
+                              **names)
+    params = {**_params(today), "entitling": _entitling(today)}
     with connection.cursor() as cursor:
-        cursor.execute(_CHILDREN.format(kids=kids, base=BASE, hukou_area=_HUKOU_AREA, **names),
-                       _params(today))
-        cursor.execute(_HOLDINGS.format(kids=kids, **names), _params(today))
+        cursor.execute(f"DROP TABLE {counts}")
+        cursor.execute(f"CREATE TABLE {counts} AS {select}", params)
+        _constrain(cursor, ChildCount._meta.db_table, counts)
+        cursor.execute(f"ANALYZE {counts}")  # a new table: the sums' plans need its figures
+        cursor.execute(_HOLDINGS.format(**names), params)
         missing = _missing(cursor.fetchall(), today)
         with cursor.cursor.copy(f"COPY {states} (level, code, measure, key, n) "
                                 "FROM STDIN") as copy:
             for (place, kind), n in sorted(missing.items()):
                 copy.write_row((BASE, place, "children.entitled_not_receiving", kind, n))
+
+
+def sum_children(counts: str, margins: str) -> None:
+    """The children rows of every level above the villages and their margins: summed into a
+    scratch table level by level (each step reads the level below, not every row built so
+    far), appended to ``counts`` at the end."""
+    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins
+
+    scratch = f"{counts}_levels"
+    township = BASE - 1
+    columns = _typed(ChildCount, ("SUBSTR(code, 1, 9) || '000'", "category", "sex", "age",
+                                  "area", "SUM(n)"), level=township)
+    with connection.cursor() as cursor:  # the townships' rows in parallel workers, as above
+        cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS SELECT {columns} FROM {counts} "  # noqa: S608
+                       f"WHERE level = {BASE} GROUP BY SUBSTR(code, 1, 9), category, sex, age, "
+                       "area")
+        cursor.execute(f"ANALYZE {scratch}")
+        _sum_levels(TABLES["children"], scratch, by_level=False, levels=range(township - 1, -1, -1))
+        cursor.execute(f"ANALYZE {scratch}")
+        _sum_margins(scratch, margins)
+        cursor.execute(f"INSERT INTO {counts} SELECT * FROM {scratch}")  # noqa: S608
+        cursor.execute(f"DROP TABLE {scratch}")
+
+
+def _typed(model, values: tuple[str, ...], level: int = BASE) -> str:
+    """SELECT items: ``level``, then ``values``, cast to the model's columns as the database
+    has them (type and collation), under their names."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT a.attname, format_type(a.atttypid, a.atttypmod), co.collname "
+                       "FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+                       "AND a.attcollation <> 0 WHERE a.attrelid = %s::regclass AND a.attnum > 0 "
+                       "AND NOT a.attisdropped ORDER BY a.attnum", [model._meta.db_table])
+        columns = cursor.fetchall()
+    items = []
+    for (name, kind, collation), value in zip(columns, (str(level), *values), strict=True):
+        collate = f' COLLATE "{collation}"' if collation and collation != "default" else ""
+        items.append(f"({value})::{kind}{collate} AS {name}")
+    return ", ".join(items)
+
+
+def _constrain(cursor, live: str, built: str) -> None:
+    """The live table's NOT NULLs and CHECK constraints (same names) on the table built."""
+    cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+                   "AND attnum > 0 AND attnotnull AND NOT attisdropped", [live])
+    parts = [f"ALTER COLUMN {name} SET NOT NULL" for (name,) in cursor.fetchall()]
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'c'", [live])
+    parts += [f"ADD CONSTRAINT {name} {definition}" for name, definition in cursor.fetchall()]
+    if parts:
+        cursor.execute(f"ALTER TABLE {built} {', '.join(parts)}")
+
+
+def _entitling(today: date) -> list[str]:
+    """Every category that entitles to an allowance under some province's rule in force."""
+    found: set[str] = set()
+    for code in Division.objects.filter(level=Level.PROVINCE).values_list("code", flat=True):
+        found.update(entitling_categories(policy_for(code[:2], today)))
+    return sorted(found)
 
 
 def _missing(rows: list[tuple[str, list[str], list[str], int]], today: date) -> Counter:

@@ -220,9 +220,14 @@ def rebuild(today: date | None = None) -> dict[str, int]:
                 for name in SOURCE_TABLES[source]:
                     table = TABLES[name]
                     _write_base(table, into[table], _owned(source, name, found.get(name, {})))
+        counts = TABLES[CHILDREN]
         for name, table in TABLES.items():
-            _sum_levels(table, into[table], by_level=name != CHILDREN)
-        _sum_margins(into[TABLES[CHILDREN]], into[MARGINS])
+            if not (in_sql and table is counts):
+                _sum_levels(table, into[table], by_level=name != CHILDREN)
+        if in_sql:  # the levels apart, not rescanning the village rows for each
+            bulk.sum_children(into[counts], into[MARGINS])
+        else:
+            _sum_margins(into[counts], into[MARGINS])
         if in_sql:
             bulk.swap(into)
         return {table.name: table.model.objects.count() for table in tables}
@@ -251,28 +256,31 @@ def _write_base(table: Table, into: str, found: dict[str, Rows]) -> None:
                                list(rows))
 
 
-def _sum_levels(table: Table, into: str, by_level: bool) -> None:
-    """Each level from the one below; with ``by_level``, plus the base rows of places at that
-    very level (reports routed to a county, say), found through their division's level."""
+def _sum_levels(table: Table, into: str, by_level: bool, base: str | None = None,
+                levels: Iterable[int] = range(BASE - 1, -1, -1)) -> None:
+    """Each level from the one below (the base rows read from ``base``, by default ``into``);
+    with ``by_level``, plus the base rows of places at that very level (reports routed to a
+    county, say), found through their division's level."""
     dims = ", ".join(table.dims)
     sums = ", ".join(f"SUM({v})" for v in table.values)
     columns = ", ".join((*table.key, *table.values))
+    base = base or into
     with connection.cursor() as cursor:
-        for level in range(BASE - 1, -1, -1):
+        for level in levels:
             width = PREFIX_LENGTH[Level(level)]
             pad = "0" * (CODE_LENGTH - width)
             code = f"SUBSTR(t.code, 1, {width}) || '{pad}'" if width else f"'{pad}'"
             group = f"{code}, {dims}" if width else dims  # the nation: one constant code
-            below = f"SELECT t.code, {dims}, {', '.join(table.values)} FROM {into} t "
+            below = f"SELECT t.code, {dims}, {', '.join(table.values)} FROM {{}} t "
             if level == BASE - 1:
-                where = (f"{below} JOIN places_division d ON d.code = t.code "
+                where = (f"{below.format(base)} JOIN places_division d ON d.code = t.code "
                          f"WHERE t.level = {BASE} AND d.level >= {level}" if by_level else
-                         f"{below} WHERE t.level = {BASE}")
+                         f"{below.format(base)} WHERE t.level = {BASE}")
             else:
-                where = f"{below} WHERE t.level = {level + 1}"
+                where = f"{below.format(into)} WHERE t.level = {level + 1}"
                 if by_level:
-                    where += (f" UNION ALL {below} JOIN places_division d ON d.code = t.code "
-                              f"WHERE t.level = {BASE} AND d.level = {level}")
+                    where += (f" UNION ALL {below.format(base)} JOIN places_division d "
+                              f"ON d.code = t.code WHERE t.level = {BASE} AND d.level = {level}")
             cursor.execute(f"INSERT INTO {into} ({columns}) SELECT {level}, {code}, "
                            f"{dims}, {sums} FROM ({where}) t GROUP BY {group}")
 
@@ -280,17 +288,11 @@ def _sum_levels(table: Table, into: str, by_level: bool) -> None:
 def _sum_margins(counts: str, into: str) -> None:
     """The margins above the villages: the townships' from their children rows, each level
     above from the margins of the level below (a few rows per division, not one per age)."""
-    band = "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
-                              for low, high in BANDS) + " END"
-    keys = ("'total'", "'sex:' || sex", band, "'area:' || area")
     township = BASE - 1
-    parts = " UNION ALL ".join(
-        f"SELECT code, category, {key} AS key, n FROM {counts} WHERE level = {township}"
-        for key in keys)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
-                       f"SELECT {township}, code, category, key, SUM(n) FROM ({parts}) m "
-                       f"GROUP BY code, category, key")
+                       f"SELECT {township}, code, category, key, SUM(n) FROM "
+                       f"({_township_margins(counts)}) m GROUP BY code, category, key")
         for level in range(township - 1, -1, -1):
             width = PREFIX_LENGTH[Level(level)]
             code = (f"SUBSTR(code, 1, {width}) || '{'0' * (CODE_LENGTH - width)}'" if width
@@ -299,3 +301,23 @@ def _sum_margins(counts: str, into: str) -> None:
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
                            f"SELECT {level}, {code}, category, key, SUM(n) FROM {into} "
                            f"WHERE level = {level + 1} GROUP BY {group}")
+
+
+def _township_margins(counts: str) -> str:
+    """SQL: (code, category, key, n) of the townships' margins, possibly several rows a key."""
+    township = BASE - 1
+    band = "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
+                              for low, high in BANDS) + " END"
+    if connection.vendor != "postgresql":
+        keys = ("'total'", "'sex:' || sex", band, "'area:' || area")
+        return " UNION ALL ".join(f"SELECT code, category, {key} AS key, n FROM {counts} "
+                                  f"WHERE level = {township}" for key in keys)
+    # PostgreSQL: to (sex, band, area) once, then each margin from those fewer rows.
+    keys = ("'total' COLLATE \"C\"", "'sex:' || sex", "band COLLATE \"C\"", "'area:' || area")
+    groups = ("", ", sex", ", band", ", area")
+    parts = " UNION ALL ".join(f"SELECT code, category, {key} AS key, SUM(n) AS n FROM t "
+                               f"GROUP BY code, category{group}"
+                               for key, group in zip(keys, groups, strict=True))
+    return (f"WITH t AS MATERIALIZED (SELECT code, category, sex, {band} AS band, area, "
+            f"SUM(n) AS n FROM {counts} WHERE level = {township} GROUP BY code, category, sex, "
+            f"{band}, area) {parts}")

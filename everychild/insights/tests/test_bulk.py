@@ -116,7 +116,8 @@ def test_the_world_reaches_the_edges(world):
 
 
 def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(world):
-    """The tables swapped in keep their primary keys' names and byte-order keys."""
+    """The tables swapped in keep their columns (types, NOT NULL, byte-order keys), their
+    checks and their primary keys' names."""
     from everychild.insights.rollups import rebuild
 
     def shape():
@@ -124,13 +125,14 @@ def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(world):
             cursor.execute("SELECT conrelid::regclass::text, conname, contype FROM pg_constraint "
                            "WHERE conrelid::regclass::text LIKE 'insights_%%' ORDER BY 1, 2")
             constraints = cursor.fetchall()
-            cursor.execute("SELECT table_name, column_name, collation_name "
+            cursor.execute("SELECT table_name, column_name, collation_name, is_nullable, "
+                           "data_type, character_maximum_length, ordinal_position "
                            "FROM information_schema.columns WHERE table_name LIKE 'insights_%%' "
                            "ORDER BY 1, 2")
             return constraints, cursor.fetchall()
 
     before = shape()
-    assert ("insights_childcount", "code", "C") in before[1]
+    assert ("insights_childcount", "code", "C", "NO", "character varying", 12, 2) in before[1]
     rebuild(DAYS[0])
     assert shape() == before
     assert ChildCount.objects.filter(level=0, category="all").exists()
