@@ -2,12 +2,14 @@
 
 ``sources.children`` reads every child into Python, which is right for the few places the
 outbox names but takes an hour for tens of millions of children. This module counts the same
-base rows with one INSERT ... SELECT ... GROUP BY (and the allowance states from one grouped
-query), reading the rules the same way: the age as ``rules.dates.age_on`` counts it (a period in
-years ends on the same day of the month, or the month's last day), a parent away "half a year"
-as ``months_elapsed`` does, the village's urban-rural code, the child's hukou for the census
-figures. The rebuild-equals-incremental test runs on PostgreSQL too, so the two readings are
-held to the same rows.
+base rows with one CREATE TABLE AS ... GROUP BY (and the allowance states from one grouped
+query), sums the levels above in the database, and builds, indexes and swaps in the tables of
+``rollup rebuild`` on PostgreSQL. It reads the rules as the Python source does: the age as
+``rules.dates.age_on`` counts it (a period in years ends on the same day of the month, or the
+month's last day), a parent away "half a year" as ``months_elapsed`` does, the village's
+urban-rural code, the child's hukou for the census figures. tests/test_bulk.py holds the two
+readings to the same rows on the days where they could part, and the rebuild-equals-incremental
+test runs on PostgreSQL too.
 """
 
 from collections import Counter
