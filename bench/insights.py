@@ -358,7 +358,7 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
 
     sources = dict(rollups.SOURCES)
     steps = [(module, name, getattr(module, name)) for module, names in (
-        (rollups, ("_empty", "_write_base", "_sum_levels", "_sum_margins")),
+        (rollups, ("_empty", "_write_base")),  # the level sums: within sql.sum_children
         (bulk, ("begin", "write_children", "sum_children", "swap"))) for name in names]
     rollups.SOURCES.update({name: clocked(f"source.{name}", f) for name, f in sources.items()})
     for module, name, function in steps:
