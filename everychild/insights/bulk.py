@@ -186,16 +186,16 @@ def sum_children(counts: str, margins: str) -> None:
     """The children rows of every level above the villages and their margins: summed into a
     scratch table level by level (each step reads the level below, not every row built so
     far), appended to ``counts`` at the end."""
-    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins
+    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
     scratch = f"{counts}_levels"
     township = BASE - 1
-    columns = _typed(ChildCount, ("SUBSTR(code, 1, 9) || '000'", "category", "sex", "age",
-                                  "area", "SUM(n)"), level=township)
+    code = code_sql(township)
+    columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
+                     level=township)
     with connection.cursor() as cursor:  # the townships' rows in parallel workers, as above
         cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS SELECT {columns} FROM {counts} "  # noqa: S608
-                       f"WHERE level = {BASE} GROUP BY SUBSTR(code, 1, 9), category, sex, age, "
-                       "area")
+                       f"WHERE level = {BASE} GROUP BY {code}, category, sex, age, area")
         cursor.execute(f"ANALYZE {scratch}")
         _sum_levels(TABLES["children"], scratch, by_level=False, levels=range(township - 1, -1, -1))
         cursor.execute(f"ANALYZE {scratch}")

@@ -226,10 +226,9 @@ def rebuild(today: date | None = None) -> dict[str, int]:
                 _sum_levels(table, into[table], by_level=name != CHILDREN)
         if in_sql:  # the levels apart, not rescanning the village rows for each
             bulk.sum_children(into[counts], into[MARGINS])
+            bulk.swap(into)
         else:
             _sum_margins(into[counts], into[MARGINS])
-        if in_sql:
-            bulk.swap(into)
         return {table.name: table.model.objects.count() for table in tables}
 
 
@@ -256,6 +255,13 @@ def _write_base(table: Table, into: str, found: dict[str, Rows]) -> None:
                                list(rows))
 
 
+def code_sql(level: int, column: str = "code") -> str:
+    """SQL: ``code_at`` of ``column`` (the division at ``level`` above a row's place)."""
+    width = PREFIX_LENGTH[Level(level)]
+    pad = "0" * (CODE_LENGTH - width)
+    return f"SUBSTR({column}, 1, {width}) || '{pad}'" if width else f"'{pad}'"
+
+
 def _sum_levels(table: Table, into: str, by_level: bool, base: str | None = None,
                 levels: Iterable[int] = range(BASE - 1, -1, -1)) -> None:
     """Each level from the one below (the base rows read from ``base``, by default ``into``);
@@ -267,10 +273,8 @@ def _sum_levels(table: Table, into: str, by_level: bool, base: str | None = None
     base = base or into
     with connection.cursor() as cursor:
         for level in levels:
-            width = PREFIX_LENGTH[Level(level)]
-            pad = "0" * (CODE_LENGTH - width)
-            code = f"SUBSTR(t.code, 1, {width}) || '{pad}'" if width else f"'{pad}'"
-            group = f"{code}, {dims}" if width else dims  # the nation: one constant code
+            code = code_sql(level, "t.code")
+            group = f"{code}, {dims}" if level else dims  # the nation: one constant code
             below = f"SELECT t.code, {dims}, {', '.join(table.values)} FROM {{}} t "
             if level == BASE - 1:
                 where = (f"{below.format(base)} JOIN places_division d ON d.code = t.code "
@@ -294,10 +298,8 @@ def _sum_margins(counts: str, into: str) -> None:
                        f"SELECT {township}, code, category, key, SUM(n) FROM "
                        f"({_township_margins(counts)}) m GROUP BY code, category, key")
         for level in range(township - 1, -1, -1):
-            width = PREFIX_LENGTH[Level(level)]
-            code = (f"SUBSTR(code, 1, {width}) || '{'0' * (CODE_LENGTH - width)}'" if width
-                    else f"'{'0' * CODE_LENGTH}'")
-            group = f"{code}, category, key" if width else "category, key"
+            code = code_sql(level)
+            group = f"{code}, category, key" if level else "category, key"
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
                            f"SELECT {level}, {code}, category, key, SUM(n) FROM {into} "
                            f"WHERE level = {level + 1} GROUP BY {group}")
