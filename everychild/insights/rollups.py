@@ -295,8 +295,7 @@ def _sum_margins(counts: str, into: str) -> None:
     township = BASE - 1
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
-                       f"SELECT {township}, code, category, key, SUM(n) FROM "
-                       f"({_township_margins(counts)}) m GROUP BY code, category, key")
+                       f"{_township_margins(counts)}")
         for level in range(township - 1, -1, -1):
             code = code_sql(level)
             group = f"{code}, category, key" if level else "category, key"
@@ -306,20 +305,19 @@ def _sum_margins(counts: str, into: str) -> None:
 
 
 def _township_margins(counts: str) -> str:
-    """SQL: (code, category, key, n) of the townships' margins, possibly several rows a key."""
+    """SQL: (level, code, category, key, n) of the townships' margins."""
     township = BASE - 1
     band = "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
                               for low, high in BANDS) + " END"
     if connection.vendor != "postgresql":
         keys = ("'total'", "'sex:' || sex", band, "'area:' || area")
-        return " UNION ALL ".join(f"SELECT code, category, {key} AS key, n FROM {counts} "
-                                  f"WHERE level = {township}" for key in keys)
-    # PostgreSQL: to (sex, band, area) once, then each margin from those fewer rows.
-    keys = ("'total' COLLATE \"C\"", "'sex:' || sex", "band COLLATE \"C\"", "'area:' || area")
-    groups = ("", ", sex", ", band", ", area")
-    parts = " UNION ALL ".join(f"SELECT code, category, {key} AS key, SUM(n) AS n FROM t "
-                               f"GROUP BY code, category{group}"
-                               for key, group in zip(keys, groups, strict=True))
-    return (f"WITH t AS MATERIALIZED (SELECT code, category, sex, {band} AS band, area, "
-            f"SUM(n) AS n FROM {counts} WHERE level = {township} GROUP BY code, category, sex, "
-            f"{band}, area) {parts}")
+        parts = " UNION ALL ".join(f"SELECT code, category, {key} AS key, n FROM {counts} "
+                                   f"WHERE level = {township}" for key in keys)
+        return (f"SELECT {township}, code, category, key, SUM(n) FROM ({parts}) m "
+                "GROUP BY code, category, key")
+    # PostgreSQL: every margin in one pass over the townships' rows (one hash table a set).
+    key = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band) = 0 THEN band "
+           "WHEN GROUPING(area) = 0 THEN 'area:' || area ELSE 'total' END COLLATE \"C\"")
+    return (f"SELECT {township}, code, category, {key}, SUM(n) FROM (SELECT code, category, "
+            f"sex, {band} AS band, area, n FROM {counts} WHERE level = {township}) t "
+            "GROUP BY code, category, GROUPING SETS ((sex), (band), (area), ())")
