@@ -322,10 +322,10 @@ def _rows(t: Template, places: Places, stamp: str, lines: dict[str, list[str]], 
 
 
 def settle() -> None:
-    """What autovacuum does to tables at rest after a load (``VACUUM (ANALYZE)``): the
-    planner's figures, and the visibility map that lets a scan of an index skip the table's
-    pages. Without it autovacuum would run on the freshly written tables during the timed
-    rebuild, and the rebuild would read them in a state no registry at rest is in."""
+    """What autovacuum (on by default; this machine's server has it off) does to tables at rest
+    after a load, ``VACUUM (ANALYZE)``: the planner's figures, and the visibility map that lets
+    a scan of an index skip the table's pages. A registry in service is in that state; tables
+    just written by COPY are not."""
     from django.db import connection
 
     with connection.cursor() as cursor:

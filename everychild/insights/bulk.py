@@ -37,6 +37,8 @@ from everychild.services.models import Benefit, BenefitStatus
 
 BASE = 5  # rollups.BASE (not imported: rollups imports this module)
 REBUILT = "_rebuilt"  # suffix of the tables a rebuild fills before they replace the live ones
+# Step one's plan (see _KIDS): one process, the tables merged in id order.
+_MERGED = {"max_parallel_workers_per_gather": "0", "enable_hashjoin": "off"}
 
 
 def _tables() -> dict[str, str]:
@@ -45,19 +47,30 @@ def _tables() -> dict[str, str]:
             "division": "places_division"}
 
 
-# The children under 18 on %(today)s, with their age and the village's area. A child's age is
-# y or y - 1 where y is the difference of the years: y - 1 when the y-th birthday (born + y
-# years, clamped to the month's end like rules.dates.add_months) is still ahead.
+# Step one: one row per child under 18 on %(today)s, with its age, the categories it holds and
+# the parents away. The three tables are read in the children's id order and merged (their
+# indexes give that order; the categories' from the index alone), not hashed: a hash of ten
+# million children would be built again by every parallel worker. A child's age is y or y - 1
+# where y is the difference of the years: y - 1 when the y-th birthday (born + y years, clamped
+# to the month's end like rules.dates.add_months) is still ahead.
 _KIDS = """
+WITH held AS (SELECT child_id, array_agg(category::text) AS categories,
+                     bool_or(category = ANY(%(policy)s)) AS in_policy
+              FROM {category} WHERE until IS NULL GROUP BY child_id),
+away AS (SELECT child_id, COUNT(DISTINCT parent_id) AS parents FROM {situation}
+         WHERE kind = %(migrant_worker)s AND since IS NOT NULL
+           AND since + make_interval(months => %(away_months)s) <= %(today)s
+           AND (until IS NULL OR until > %(today)s)
+         GROUP BY child_id)
 SELECT c.id, c.division_code AS place, c.sex, c.hukou_type, c.hukou_division_code,
        CASE WHEN c.date_of_birth + make_interval(years => y.n) > %(today)s THEN y.n - 1
             ELSE y.n END AS age,
-       CASE left(COALESCE(d.urban_rural, ''), 1) WHEN '1' THEN 'U' WHEN '2' THEN 'R'
-            ELSE '?' END AS area
+       COALESCE(h.categories, '{{}}'::text[]) AS categories, COALESCE(h.in_policy, false)
+       AS in_policy, COALESCE(a.parents, 0) AS parents
 FROM {child} c
 CROSS JOIN LATERAL (SELECT (EXTRACT(YEAR FROM %(today)s::date)
                             - EXTRACT(YEAR FROM c.date_of_birth))::int AS n) y
-LEFT JOIN {division} d ON d.code = c.division_code
+LEFT JOIN held h ON h.child_id = c.id LEFT JOIN away a ON a.child_id = c.id
 WHERE c.date_of_birth <= %(today)s
   AND c.date_of_birth + make_interval(years => %(adult)s) > %(today)s
 """
@@ -65,29 +78,23 @@ WHERE c.date_of_birth <= %(today)s
 _HUKOU_AREA = ("CASE k.hukou_type WHEN %(rural)s THEN 'R' WHEN %(urban)s THEN 'U' "
                "ELSE '?' END")
 
-# One pass over the children: each child's rows (category, area) unnested from the categories
-# it holds (the village's area) and the census counts it is in (its hukou's area).
+# Step two, from those rows (in parallel workers): each child's rows (category, area) unnested
+# from the categories it holds (the village's area) and the census counts it is in (its
+# hukou's area).
 _CHILDREN = """
-WITH kid AS ({kids}),
-held AS (SELECT child_id, array_agg(category::text) AS categories,
-                bool_or(category = ANY(%(policy)s)) AS in_policy
-         FROM {category} WHERE until IS NULL GROUP BY child_id),
-away AS (SELECT child_id, COUNT(DISTINCT parent_id) AS parents FROM {situation}
-         WHERE kind = %(migrant_worker)s AND since IS NOT NULL
-           AND since + make_interval(months => %(away_months)s) <= %(today)s
-           AND (until IS NULL OR until > %(today)s)
-         GROUP BY child_id),
-counted AS (
-    SELECT k.place, k.sex, k.age, k.area, {hukou_area} AS hukou_area,
+WITH counted AS (
+    SELECT k.place, k.sex, k.age, CASE left(COALESCE(d.urban_rural, ''), 1) WHEN '1' THEN 'U'
+                                  WHEN '2' THEN 'R' ELSE '?' END AS area,
+           {hukou_area} AS hukou_area,
            ARRAY[%(all)s::text]
-           || CASE WHEN h.in_policy THEN ARRAY[%(any)s::text] ELSE '{{}}'::text[] END
-           || COALESCE(h.categories, '{{}}'::text[]) AS categories,
-           CASE WHEN a.parents >= 1 THEN ARRAY[%(affected)s::text] ELSE '{{}}'::text[] END
-           || CASE WHEN a.parents >= 2 THEN ARRAY[%(both_away)s::text] ELSE '{{}}'::text[] END
+           || CASE WHEN k.in_policy THEN ARRAY[%(any)s::text] ELSE '{{}}'::text[] END
+           || k.categories AS categories,
+           CASE WHEN k.parents >= 1 THEN ARRAY[%(affected)s::text] ELSE '{{}}'::text[] END
+           || CASE WHEN k.parents >= 2 THEN ARRAY[%(both_away)s::text] ELSE '{{}}'::text[] END
            || CASE WHEN COALESCE(k.hukou_division_code, '') <> ''
                     AND left(k.hukou_division_code, 9) <> left(k.place, 9)
                    THEN ARRAY[%(migrant)s::text] ELSE '{{}}'::text[] END AS census
-    FROM kid k LEFT JOIN held h ON h.child_id = k.id LEFT JOIN away a ON a.child_id = k.id)
+    FROM {kids} k LEFT JOIN {division} d ON d.code = k.place)
 SELECT {columns}
 FROM counted c CROSS JOIN LATERAL (
     SELECT x, c.area FROM unnest(c.categories) x
@@ -95,22 +102,17 @@ FROM counted c CROSS JOIN LATERAL (
 GROUP BY c.place, u.category, c.sex, c.age, u.area
 """
 
-# Children under 18 holding a category that entitles to an allowance, found through the
-# category index (each one's other rows then through the id indexes, not by reading the whole
-# tables), grouped by place, the entitling categories held (all that ``entitlements`` reads)
-# and the allowances paid.
+# The children holding a category that entitles to an allowance, from step one's rows, grouped
+# by place, the entitling categories held (all that ``entitlements`` reads) and the allowances
+# paid.
 _HOLDINGS = """
-WITH entitled AS (SELECT child_id AS id, array_agg(category ORDER BY category) AS categories
-                  FROM {category} WHERE until IS NULL AND category = ANY(%(entitling)s)
-                  GROUP BY child_id)
-SELECT k.place, e.categories, COALESCE(p.kinds, '{{}}'), COUNT(*)
-FROM entitled e
-CROSS JOIN LATERAL (SELECT c.division_code AS place FROM {child} c WHERE c.id = e.id
-                    AND c.date_of_birth <= %(today)s
-                    AND c.date_of_birth + make_interval(years => %(adult)s) > %(today)s) k
-CROSS JOIN LATERAL (SELECT array_agg(kind ORDER BY kind) AS kinds FROM {benefit}
-                    WHERE child_id = e.id AND status = %(paying)s) p
-GROUP BY k.place, e.categories, COALESCE(p.kinds, '{{}}')
+SELECT k.place, ARRAY(SELECT x FROM unnest(k.categories) x WHERE x = ANY(%(entitling)s)
+                      ORDER BY x), COALESCE(p.kinds, '{{}}'), COUNT(*)
+FROM {kids} k
+LEFT JOIN (SELECT child_id, array_agg(kind ORDER BY kind) AS kinds FROM {benefit}
+           WHERE status = %(paying)s GROUP BY child_id) p ON p.child_id = k.id
+WHERE k.categories && %(entitling)s::text[]
+GROUP BY 1, 2, 3
 """
 
 
@@ -160,22 +162,33 @@ def swap(into: dict) -> None:
 
 def write_children(today: date, counts: str, states: str) -> None:
     """The children source's base rows for every place (PostgreSQL), into the tables named:
-    the children rollup created by one statement (CREATE TABLE AS may run in parallel workers,
-    an INSERT may not) in the live table's shape, the allowance states from one grouped
-    query."""
-    names = _tables()
-    select = _CHILDREN.format(kids=_KIDS.format(**names), hukou_area=_HUKOU_AREA,
+    a row per child first (a scratch table), then the children rollup created from it by one
+    statement (CREATE TABLE AS may run in parallel workers, an INSERT may not) in the live
+    table's shape, and the allowance states from it."""
+    names = {**_tables(), "kids": f"{counts}_kids"}
+    select = _CHILDREN.format(hukou_area=_HUKOU_AREA,
                               columns=_typed(ChildCount, ("c.place", "u.category", "c.sex",
                                                           "c.age", "u.area", "COUNT(*)")),
                               **names)
     params = {**_params(today), "entitling": _entitling(today)}
     with connection.cursor() as cursor:
+        before = {}
+        for name, value in _MERGED.items():
+            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)",
+                           [name, name, value])
+            before[name] = cursor.fetchone()[0]
+        cursor.execute(f"CREATE UNLOGGED TABLE {names['kids']} AS {_KIDS.format(**names)}",
+                       params)
+        for name, value in before.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(f"ANALYZE {names['kids']}")
         cursor.execute(f"DROP TABLE {counts}")
         cursor.execute(f"CREATE TABLE {counts} AS {select}", params)
         _constrain(cursor, ChildCount._meta.db_table, counts)
         cursor.execute(f"ANALYZE {counts}")  # a new table: the sums' plans need its figures
         cursor.execute(_HOLDINGS.format(**names), params)
         missing = _missing(cursor.fetchall(), today)
+        cursor.execute(f"DROP TABLE {names['kids']}")
         with cursor.cursor.copy(f"COPY {states} (level, code, measure, key, n) "
                                 "FROM STDIN") as copy:
             for (place, kind), n in sorted(missing.items()):
