@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, models, transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from everychild.insights import bulk
@@ -188,13 +189,18 @@ def apply(table: Table, deltas: Rows) -> int:
 # -- rebuild ------------------------------------------------------------------------------------
 
 def chunks(level: Level = Level.COUNTY) -> Iterator[Places]:
-    """Every place, a division of ``level`` at a time, then the places above that level."""
+    """Every place exactly once: the places below ``level`` a prefix of that level at a time
+    (the prefixes found among them, so townships straight under a prefecture, as in 东莞, have
+    theirs though no county has it), then the places at or above it that no such prefix
+    holds."""
     width = PREFIX_LENGTH[level]
-    for code in Division.objects.filter(level=level).order_by("code").values_list(
-            "code", flat=True):
-        yield Places(under=code[:width])
-    yield Places(codes=tuple(Division.objects.filter(level__lt=level)
-                             .values_list("code", flat=True)))
+    prefixes = sorted(Division.objects.filter(level__gt=level).annotate(
+        prefix=Substr("code", 1, width)).values_list("prefix", flat=True).distinct())
+    for prefix in prefixes:
+        yield Places(under=prefix)
+    held = set(prefixes)
+    yield Places(codes=tuple(code for code in Division.objects.filter(level__lte=level)
+                             .values_list("code", flat=True) if code[:width] not in held))
 
 
 def rebuild(today: date | None = None) -> dict[str, int]:

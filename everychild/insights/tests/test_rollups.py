@@ -75,6 +75,27 @@ def test_rebuild_equals_incremental(world):
     assert snapshot() == incremental
 
 
+def test_rebuild_counts_townships_straight_under_a_prefecture(world, make_actor):
+    """东莞 has no counties: its townships' codes carry a county part (441900) that no division
+    has. A rebuild goes a prefix at a time and must still count their children."""
+    from everychild.places.models import Division
+
+    province = Division.objects.create(code="440000000000", level=1, name="广东省")
+    city = Division.objects.create(code="441900000000", level=2, name="东莞市", parent=province)
+    town = Division.objects.create(code="441900003000", level=4, name="东城街道", parent=city)
+    village = Division.objects.create(code="441900003001", level=5, name="东城社区居委会",
+                                      parent=town, urban_rural="111")
+    register_child(make_actor("child_director", village.code),
+                   left_behind(name="陈明", village=village.code, born=date(2016, 4, 3)),
+                   today=TODAY)
+    deliver()
+    refresh([village.code], ["workforce"], TODAY)  # the clock's daily recount of the posts
+    assert children(5, village.code) == 1 and children(2, city.code) == 1
+    incremental = snapshot()
+    rebuild(TODAY)
+    assert snapshot() == incremental
+
+
 def test_refresh_is_idempotent(world):
     before = snapshot()
     refresh([VILLAGE, OTHER_COUNTY_VILLAGE], today=TODAY)
