@@ -195,29 +195,44 @@ def write_children(today: date, counts: str, states: str) -> None:
                 copy.write_row((BASE, place, "children.entitled_not_receiving", kind, n))
 
 
+# The margins of a group of GROUPING SETS (..., (sex), (band), (area), ()): its key.
+MARGIN_SETS = "(sex), (band), (area), ()"
+MARGIN_KEY = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band) = 0 THEN band "
+              "WHEN GROUPING(area) = 0 THEN 'area:' || area ELSE 'total' END COLLATE \"C\"")
+
+
 def sum_children(counts: str, margins: str) -> None:
-    """The children rows of every level above the villages and their margins: summed into a
+    """The children rows of every level above the villages and their margins: the townships'
+    rows and margins in one pass over the village rows, the levels above summed into that
     scratch table level by level (each step reads the level below, not every row built so
     far), appended to ``counts`` at the end."""
-    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
+    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, band_sql, code_sql
 
     scratch = f"{counts}_levels"
     township = BASE - 1
     code = code_sql(township)
+    whole = "GROUPING(sex, age, area) = 0"  # a township row; the other sets are its margins
     columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
-                     level=township)
-    with connection.cursor() as cursor:  # the townships' rows in parallel workers, as above
-        cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS SELECT {columns} FROM {counts} "  # noqa: S608
-                       f"WHERE level = {BASE} GROUP BY {code}, category, sex, age, area")
+                     level=f"CASE WHEN {whole} THEN {township} END")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS SELECT {columns}, "  # noqa: S608
+                       f"CASE WHEN {whole} THEN NULL ELSE {MARGIN_KEY} END AS key FROM "
+                       f"(SELECT code, category, sex, age, {band_sql()} AS band, area, n "
+                       f"FROM {counts} WHERE level = {BASE}) t GROUP BY {code}, category, "
+                       f"GROUPING SETS ((sex, age, area), {MARGIN_SETS})")
         cursor.execute(f"ANALYZE {scratch}")
+        cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
+                       f"SELECT {township}, code, category, key, n FROM {scratch} "
+                       "WHERE level IS NULL")
         _sum_levels(TABLES["children"], scratch, by_level=False, levels=range(township - 1, -1, -1))
         cursor.execute(f"ANALYZE {scratch}")
-        _sum_margins(scratch, margins)
-        cursor.execute(f"INSERT INTO {counts} SELECT * FROM {scratch}")  # noqa: S608
+        _sum_margins(scratch, margins, township=False)
+        cursor.execute(f"INSERT INTO {counts} SELECT level, code, category, sex, age, area, n "  # noqa: S608
+                       f"FROM {scratch} WHERE level IS NOT NULL")
         cursor.execute(f"DROP TABLE {scratch}")
 
 
-def _typed(model, values: tuple[str, ...], level: int = BASE) -> str:
+def _typed(model, values: tuple[str, ...], level: int | str = BASE) -> str:
     """SELECT items: ``level``, then ``values``, cast to the model's columns as the database
     has them (type and collation), under their names."""
     with connection.cursor() as cursor:

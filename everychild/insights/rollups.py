@@ -298,14 +298,16 @@ def _sum_levels(table: Table, into: str, by_level: bool, base: str | None = None
                            f"{dims}, {sums} FROM ({where}) t GROUP BY {group}")
 
 
-def _sum_margins(counts: str, into: str) -> None:
-    """The margins above the villages: the townships' from their children rows, each level
-    above from the margins of the level below (a few rows per division, not one per age)."""
-    township = BASE - 1
+def _sum_margins(counts: str, into: str, township: bool = True) -> None:
+    """The margins above the villages: the townships' from their children rows (unless
+    already there), each level above from the margins of the level below (a few rows per
+    division, not one per age)."""
+    top = BASE - 1
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
-                       f"{_township_margins(counts)}")
-        for level in range(township - 1, -1, -1):
+        if township:
+            cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
+                           f"{_township_margins(counts)}")
+        for level in range(top - 1, -1, -1):
             code = code_sql(level)
             group = f"{code}, category, key" if level else "category, key"
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
@@ -313,20 +315,17 @@ def _sum_margins(counts: str, into: str) -> None:
                            f"WHERE level = {level + 1} GROUP BY {group}")
 
 
+def band_sql() -> str:
+    """SQL: the margin key of a row's age band (``band_of``)."""
+    return "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
+                              for low, high in BANDS) + " END"
+
+
 def _township_margins(counts: str) -> str:
     """SQL: (level, code, category, key, n) of the townships' margins."""
     township = BASE - 1
-    band = "CASE " + " ".join(f"WHEN age <= {high} THEN 'band:{low}-{high}'"
-                              for low, high in BANDS) + " END"
-    if connection.vendor != "postgresql":
-        keys = ("'total'", "'sex:' || sex", band, "'area:' || area")
-        parts = " UNION ALL ".join(f"SELECT code, category, {key} AS key, n FROM {counts} "
-                                   f"WHERE level = {township}" for key in keys)
-        return (f"SELECT {township}, code, category, key, SUM(n) FROM ({parts}) m "
-                "GROUP BY code, category, key")
-    # PostgreSQL: every margin in one pass over the townships' rows (one hash table a set).
-    key = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band) = 0 THEN band "
-           "WHEN GROUPING(area) = 0 THEN 'area:' || area ELSE 'total' END COLLATE \"C\"")
-    return (f"SELECT {township}, code, category, {key}, SUM(n) FROM (SELECT code, category, "
-            f"sex, {band} AS band, area, n FROM {counts} WHERE level = {township}) t "
-            "GROUP BY code, category, GROUPING SETS ((sex), (band), (area), ())")
+    keys = ("'total'", "'sex:' || sex", band_sql(), "'area:' || area")
+    parts = " UNION ALL ".join(f"SELECT code, category, {key} AS key, n FROM {counts} "
+                               f"WHERE level = {township}" for key in keys)
+    return (f"SELECT {township}, code, category, key, SUM(n) FROM ({parts}) m "
+            "GROUP BY code, category, key")
