@@ -203,33 +203,52 @@ MARGIN_KEY = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band
 
 def sum_children(counts: str, margins: str) -> None:
     """The children rows of every level above the villages and their margins: the townships'
-    rows and margins in one pass over the village rows, the levels above summed into that
-    scratch table level by level (each step reads the level below, not every row built so
-    far), appended to ``counts`` at the end."""
-    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, band_sql, code_sql
+    rows and margins in one pass over the village rows; the counties' rows from the
+    townships' into a small table, the levels above summed there level by level, the
+    counties' margins from the counties' rows and those above from them; all appended to
+    ``counts`` at the end."""
+    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
-    scratch = f"{counts}_levels"
-    township = BASE - 1
-    code = code_sql(township)
-    whole = "GROUPING(sex, age, area) = 0"  # a township row; the other sets are its margins
-    columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
-                     level=f"CASE WHEN {whole} THEN {township} END")
+    townships, upper = f"{counts}_levels", f"{counts}_upper"
+    county = BASE - 2
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS SELECT {columns}, "  # noqa: S608
-                       f"CASE WHEN {whole} THEN NULL ELSE {MARGIN_KEY} END AS key FROM "
-                       f"(SELECT code, category, sex, age, {band_sql()} AS band, area, n "
-                       f"FROM {counts} WHERE level = {BASE}) t GROUP BY {code}, category, "
-                       f"GROUPING SETS ((sex, age, area), {MARGIN_SETS})")
-        cursor.execute(f"ANALYZE {scratch}")
+        cursor.execute(f"CREATE UNLOGGED TABLE {townships} AS "
+                       f"{_with_margins(counts, BASE, BASE - 1)}")
         cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
-                       f"SELECT {township}, code, category, key, n FROM {scratch} "
+                       f"SELECT {BASE - 1}, code, category, key, n FROM {townships} "
                        "WHERE level IS NULL")
-        _sum_levels(TABLES["children"], scratch, by_level=False, levels=range(township - 1, -1, -1))
-        cursor.execute(f"ANALYZE {scratch}")
-        _sum_margins(scratch, margins, township=False)
-        cursor.execute(f"INSERT INTO {counts} SELECT level, code, category, sex, age, area, n "  # noqa: S608
-                       f"FROM {scratch} WHERE level IS NOT NULL")
-        cursor.execute(f"DROP TABLE {scratch}")
+        code = code_sql(county)
+        columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
+                         level=county)
+        cursor.execute(f"CREATE UNLOGGED TABLE {upper} AS SELECT {columns} "  # noqa: S608
+                       f"FROM {townships} WHERE level = {BASE - 1} "
+                       f"GROUP BY {code}, category, sex, age, area")
+        cursor.execute(f"ANALYZE {upper}")
+        _sum_levels(TABLES["children"], upper, by_level=False, levels=range(county - 1, -1, -1))
+        cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
+                       f"SELECT {county}, code, category, key, n FROM "
+                       f"({_with_margins(upper, county, county)}) m WHERE level IS NULL")
+        _sum_margins(upper, margins, above=county)
+        cursor.execute(f"INSERT INTO {counts} SELECT * FROM {upper} UNION ALL "  # noqa: S608
+                       f"SELECT level, code, category, sex, age, area, n FROM {townships} "
+                       "WHERE level IS NOT NULL")
+        cursor.execute(f"DROP TABLE {townships}, {upper}")
+
+
+def _with_margins(rows: str, level: int, to: int) -> str:
+    """SQL: the children rows of ``rows`` at ``level`` summed to the divisions at ``to``, and
+    their margins (level NULL and a key) in the same pass (PostgreSQL sorts once for the rows
+    and hashes the margins)."""
+    from everychild.insights.rollups import band_sql, code_sql
+
+    code = code_sql(to)
+    whole = "GROUPING(sex, age, area) = 0"  # a row; the other sets are its margins
+    columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
+                     level=f"CASE WHEN {whole} THEN {to} END")
+    return (f"SELECT {columns}, CASE WHEN {whole} THEN NULL ELSE {MARGIN_KEY} END AS key "  # noqa: S608
+            f"FROM (SELECT code, category, sex, age, {band_sql()} AS band, area, n FROM {rows} "
+            f"WHERE level = {level}) t GROUP BY {code}, category, "
+            f"GROUPING SETS ((sex, age, area), {MARGIN_SETS})")
 
 
 def _typed(model, values: tuple[str, ...], level: int | str = BASE) -> str:

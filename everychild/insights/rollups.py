@@ -298,16 +298,16 @@ def _sum_levels(table: Table, into: str, by_level: bool, base: str | None = None
                            f"{dims}, {sums} FROM ({where}) t GROUP BY {group}")
 
 
-def _sum_margins(counts: str, into: str, township: bool = True) -> None:
-    """The margins above the villages: the townships' from their children rows (unless
-    already there), each level above from the margins of the level below (a few rows per
-    division, not one per age)."""
-    top = BASE - 1
+def _sum_margins(counts: str, into: str, above: int | None = None) -> None:
+    """The margins above the villages: the townships' from their children rows (unless the
+    margins of level ``above`` are there already), each level above from the margins of the
+    level below (a few rows per division, not one per age)."""
     with connection.cursor() as cursor:
-        if township:
+        if above is None:
+            above = BASE - 1
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
                            f"{_township_margins(counts)}")
-        for level in range(top - 1, -1, -1):
+        for level in range(above - 1, -1, -1):
             code = code_sql(level)
             group = f"{code}, category, key" if level else "category, key"
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
