@@ -2,12 +2,13 @@
 
 ``sources.children`` reads every child into Python, which is right for the few places the
 outbox names but takes an hour for tens of millions of children. This module counts the same
-base rows with one CREATE TABLE AS ... GROUP BY (and the allowance states from one grouped
-query), sums the levels above in the database, and builds, indexes and swaps in the tables of
-``rollup rebuild`` on PostgreSQL. It reads the rules as the Python source does: the age as
-``rules.dates.age_on`` counts it (a period in years ends on the same day of the month, or the
-month's last day), a parent away "half a year" as ``months_elapsed`` does, the village's
-urban-rural code, the child's hukou for the census figures. tests/test_bulk.py holds the two
+base rows from a row per child (one statement), then one CREATE TABLE AS ... GROUP BY (and the
+allowance states from the same rows), sums the levels above and their margins in the database,
+and builds, indexes and swaps in the tables of ``rollup rebuild`` on PostgreSQL. It reads the
+rules as the Python source does: the age as ``rules.dates.age_on`` counts it (a period in years
+ends on the same day of the month, or the month's last day), a parent away "half a year" as
+``months_elapsed`` does, the village's urban-rural code, the child's hukou for the census
+figures. tests/test_bulk.py holds the two
 readings to the same rows on the days where they could part, and the rebuild-equals-incremental
 test runs on PostgreSQL too.
 """
