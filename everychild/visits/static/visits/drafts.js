@@ -3,7 +3,9 @@
  *
  * A draft: {id, url, doneUrl, fields: [[name, value], ...], status, saved}. Status:
  *   editing  - being filled in (restored when its form is opened again)
- *   pending  - submitted; sent by this script when online (page load or the 'online' event)
+ *   pending  - submitted; sent by this script when online (page load, the 'online' event, and
+ *              again every RETRY_MS while one waits: on a weak connection the 'online' event
+ *              can come before requests get through)
  *   signin   - the session had ended when it was sent: offered again after signing in
  *   review   - the server did not accept it (errors): offered to reopen and check
  * A draft is deleted once the server confirms it (a redirect to the child's monitoring page, or
@@ -27,6 +29,8 @@
   var form = document.getElementById("visit-form");
   var currentId = null; // the draft open in this page's form
   var notice = ""; // a one-off line shown at the top of the banner
+  var RETRY_MS = 15000; // how often pending drafts are tried again while the phone is online
+  var sending = null; // the run of sendPending under way, if any (a draft is sent once at a time)
 
   function fmt(text, values) {
     return String(text || "").replace(/%\((\w+)\)s/g, function (m, k) { return values[k]; });
@@ -99,10 +103,14 @@
     }, function () { return "pending"; }); // no connection: stays pending
   }
 
+  function pending() {
+    return all().filter(function (d) { return d.status === "pending"; });
+  }
+
   function sendPending() {
     if (!navigator.onLine) { render(); return Promise.resolve(); }
-    var waiting = all().filter(function (d) { return d.status === "pending"; });
-    return waiting.reduce(function (chain, draft) {
+    if (sending) { return sending; }
+    sending = pending().reduce(function (chain, draft) {
       return chain.then(function () {
         return send(draft).then(function (result) {
           if (result === "sent") {
@@ -111,7 +119,13 @@
           }
         });
       });
-    }, Promise.resolve()).then(render);
+    }, Promise.resolve()).then(render).then(function () { sending = null; },
+                                           function () { sending = null; });
+    return sending;
+  }
+
+  function retryPending() {
+    if (navigator.onLine && pending().length) { sendPending(); }
   }
 
   // --- the banner --------------------------------------------------------------------------------
@@ -368,6 +382,7 @@
   });
   if (form) { setUpForm(); }
   window.addEventListener("online", sendPending);
+  window.setInterval(retryPending, RETRY_MS);
   window.addEventListener("offline", render);
   render();
   sendPending();
