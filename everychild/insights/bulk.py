@@ -8,9 +8,8 @@ and builds, indexes and swaps in the tables of ``rollup rebuild`` on PostgreSQL.
 rules as the Python source does: the age as ``rules.dates.age_on`` counts it (a period in years
 ends on the same day of the month, or the month's last day), a parent away "half a year" as
 ``months_elapsed`` does, the village's urban-rural code, the child's hukou for the census
-figures. tests/test_bulk.py holds the two
-readings to the same rows on the days where they could part, and the rebuild-equals-incremental
-test runs on PostgreSQL too.
+figures. tests/test_bulk.py holds the two readings to the same rows on the days where they
+could part, and the rebuild-equals-incremental test runs on PostgreSQL too.
 """
 
 from collections import Counter

@@ -3,8 +3,9 @@
 ``refresh(codes, sources)`` recounts what those places contribute (``sources``), compares it
 with the base rows stored for them and adds the difference to every level above, in one
 transaction: idempotent, so the outbox may hand the same place twice. ``rebuild()`` recounts
-every place a county at a time, writes the base rows in bulk and sums each level from the one
-below in SQL. The two give identical rows (a test compares them).
+every place a prefix at a time (a county's, or on PostgreSQL a prefecture's, where the children
+are counted by the database: insights.bulk), writes the base rows in bulk and sums each level
+from the one below in SQL. The two give identical rows (a test compares them).
 """
 
 from collections.abc import Iterable, Iterator
