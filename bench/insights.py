@@ -347,28 +347,35 @@ def table_rows(names: list[str]) -> dict[str, int]:
 
 def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
     """``rollups.rebuild()`` (what ``everychild rollup rebuild`` runs), with the seconds spent
-    in each source and each writing step measured by wrapping them for this call only."""
+    in each source and each writing step measured by wrapping them for this call only. The
+    children's parts (``sql.part<i>``: each from its row per child to its primary keys) run
+    at once on connections of their own, beside the other sources: they are not counted in
+    ``other``, the rest of the wall time."""
     from everychild.insights import bulk, rollups
 
     phases: dict[str, float] = {}
+    beside: dict[str, float] = {}
 
-    def clocked(name, function):
+    def clocked(name, function, into=phases):
         def run(*args, **kwargs):
+            label = name(*args) if callable(name) else name
             began = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
+                into[label] = into.get(label, 0.0) + time.perf_counter() - began
         return run
 
     sources = dict(rollups.SOURCES)
     steps = [(module, name, getattr(module, name)) for module, names in (
-        (rollups, ("_empty", "_write_base")),  # the level sums: within sql.sum_children
-        (bulk, ("begin", "write_children", "sum_children", "swap"))) for name in names]
+        (rollups, ("_empty", "_write_base")),  # the children's level sums: in their parts
+        (bulk, ("begin", "write_holdings", "attach", "swap"))) for name in names]
+    count_part = bulk._count_part
     rollups.SOURCES.update({name: clocked(f"source.{name}", f) for name, f in sources.items()})
     for module, name, function in steps:
         label = f"{'sql.' if module is bulk else ''}{name.lstrip('_')}"
         setattr(module, name, clocked(label, function))
+    bulk._count_part = clocked(lambda part, *rest: f"sql.part{part.index}", count_part, beside)
     try:
         started = time.perf_counter()
         rows = rollups.rebuild()
@@ -377,8 +384,9 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
         rollups.SOURCES.update(sources)
         for module, name, function in steps:
             setattr(module, name, function)
+        bulk._count_part = count_part
     phases["other"] = seconds - sum(phases.values())
-    return seconds, rows, {k: round(v, 2) for k, v in phases.items()}
+    return seconds, rows, {k: round(v, 2) for k, v in {**phases, **beside}.items()}
 
 
 def county_profile(county: str) -> dict:

@@ -313,6 +313,9 @@ EVERYCHILD_TICK_JOBS = [
 EVERYCHILD_DISCLOSURE_THRESHOLD = int(os.environ.get("EVERYCHILD_DISCLOSURE_THRESHOLD", "5"))
 # PostgreSQL work_mem of `everychild rollup rebuild`'s transaction (its sorts and hashes).
 EVERYCHILD_ROLLUP_WORK_MEM = os.environ.get("EVERYCHILD_ROLLUP_WORK_MEM", "1GB")
+# PostgreSQL connections on which `everychild rollup rebuild` counts the children at once, each
+# a range of provinces (about the database server's cores; each holds that work_mem).
+EVERYCHILD_ROLLUP_CONNECTIONS = int(os.environ.get("EVERYCHILD_ROLLUP_CONNECTIONS", "2"))
 # Absolute links in e-mails (notifications) point here.
 EVERYCHILD_BASE_URL = os.environ.get("EVERYCHILD_BASE_URL", "http://127.0.0.1:8000")
 # Topics a lower app emits (everychild.core.outbox) -> the consumers of higher apps.

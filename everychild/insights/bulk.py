@@ -2,23 +2,34 @@
 
 ``sources.children`` reads every child into Python, which is right for the few places the
 outbox names but takes an hour for tens of millions of children. This module counts the same
-base rows from a row per child (one statement), then one CREATE TABLE AS ... GROUP BY (and the
-allowance states from the same rows), sums the levels above and their margins in the database,
-and builds, indexes and swaps in the tables of ``rollup rebuild`` on PostgreSQL. It reads the
-rules as the Python source does: the age as ``rules.dates.age_on`` counts it (a period in years
-ends on the same day of the month, or the month's last day), a parent away "half a year" as
-``months_elapsed`` does, the village's urban-rural code, the child's hukou for the census
-figures. tests/test_bulk.py holds the two readings to the same rows on the days where they
-could part, and the rebuild-equals-incremental test runs on PostgreSQL too.
+base rows in the database, a range of provinces (a ``Part``) per connection at once, all
+reading one snapshot: for each part, a row per child (one statement), then one CREATE TABLE
+AS ... GROUP BY for the village rows (and the allowance holdings from the same rows), the
+levels above up to the provinces and their margins, and the part's primary keys. The parts'
+tables become the partitions of the children rollup and of its margins (partitioned by
+division code) without being copied, the nation is summed from the provinces, and the tables
+of ``rollup rebuild`` are swapped in. It reads the rules as the Python source does: the age
+as ``rules.dates.age_on`` counts it (a period in years ends on the same day of the month, or
+the month's last day), a parent away "half a year" as ``months_elapsed`` does, the village's
+urban-rural code, the child's hukou for the census figures. tests/test_bulk.py holds the two
+readings to the same rows on the days where they could part, and the rebuild-equals-
+incremental tests run on PostgreSQL too, on one connection and on several.
 """
 
 from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from itertools import accumulate
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Sum
 
-from everychild.insights.models import ChildCount
+from everychild.insights.models import ChildCount, ChildMargin
 from everychild.insights.sources import (
     ADULT,
     ALL,
@@ -56,11 +67,11 @@ def _tables() -> dict[str, str]:
 _KIDS = """
 WITH held AS (SELECT child_id, array_agg(category::text) AS categories,
                      bool_or(category = ANY(%(policy)s)) AS in_policy
-              FROM {category} WHERE until IS NULL GROUP BY child_id),
+              FROM {category} WHERE until IS NULL{within} GROUP BY child_id),
 away AS (SELECT child_id, COUNT(DISTINCT parent_id) AS parents FROM {situation}
          WHERE kind = %(migrant_worker)s AND since IS NOT NULL
            AND since + make_interval(months => %(away_months)s) <= %(today)s
-           AND (until IS NULL OR until > %(today)s)
+           AND (until IS NULL OR until > %(today)s){within}
          GROUP BY child_id)
 SELECT c.id, c.division_code AS place, c.sex, c.hukou_type, c.hukou_division_code,
        CASE WHEN c.date_of_birth + make_interval(years => y.n) > %(today)s THEN y.n - 1
@@ -72,7 +83,7 @@ CROSS JOIN LATERAL (SELECT (EXTRACT(YEAR FROM %(today)s::date)
                             - EXTRACT(YEAR FROM c.date_of_birth))::int AS n) y
 LEFT JOIN held h ON h.child_id = c.id LEFT JOIN away a ON a.child_id = c.id
 WHERE c.date_of_birth <= %(today)s
-  AND c.date_of_birth + make_interval(years => %(adult)s) > %(today)s
+  AND c.date_of_birth + make_interval(years => %(adult)s) > %(today)s{within}
 """
 
 _HUKOU_AREA = ("CASE k.hukou_type WHEN %(rural)s THEN 'R' WHEN %(urban)s THEN 'U' "
@@ -110,7 +121,7 @@ SELECT k.place, ARRAY(SELECT x FROM unnest(k.categories) x WHERE x = ANY(%(entit
                       ORDER BY x), COALESCE(p.kinds, '{{}}'), COUNT(*)
 FROM {kids} k
 LEFT JOIN (SELECT child_id, array_agg(kind ORDER BY kind) AS kinds FROM {benefit}
-           WHERE status = %(paying)s GROUP BY child_id) p ON p.child_id = k.id
+           WHERE status = %(paying)s{within} GROUP BY child_id) p ON p.child_id = k.id
 WHERE k.categories && %(entitling)s::text[]
 GROUP BY 1, 2, 3
 """
@@ -126,73 +137,249 @@ def _params(today: date) -> dict:
 
 
 def begin(tables) -> dict:
-    """Start a rebuild beside the live tables: lock them against writers (readers go on), give
-    this transaction the memory for its big sorts and hashes, and create an empty unindexed
-    copy of each. Returns {table: the copy's name}."""
+    """Start a rebuild beside the live tables: lock them against writers and other rebuilds
+    (readers go on), give this transaction the memory for its big sorts and hashes, and create
+    an empty unindexed copy of each (of a partitioned table, an empty partitioned table with
+    its primary key, to which ``attach`` adds the parts). Returns {table: the copy's name}."""
     into = {}
     with connection.cursor() as cursor:
-        for name in ("work_mem", "maintenance_work_mem"):  # the sorts, hashes, index builds
-            cursor.execute("SELECT set_config(%s, %s, true)",
-                           [name, settings.EVERYCHILD_ROLLUP_WORK_MEM])
+        _work_memory(cursor)
         for table in tables:
             name = f"{table.name}{REBUILT}"
-            cursor.execute(f"LOCK TABLE {table.name} IN SHARE MODE")
+            cursor.execute(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            parted = " PARTITION BY RANGE (code)" if _partitioned(cursor, table.name) else ""
             cursor.execute(f"CREATE TABLE {name} (LIKE {table.name} INCLUDING DEFAULTS "
-                           "INCLUDING CONSTRAINTS)")
+                           f"INCLUDING CONSTRAINTS){parted}")
+            if parted:
+                cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pk PRIMARY KEY "
+                               f"({', '.join(table.key)})")
             into[table] = name
     return into
 
 
+def _work_memory(cursor) -> None:
+    for name in ("work_mem", "maintenance_work_mem"):  # the sorts, hashes, index builds
+        cursor.execute("SELECT set_config(%s, %s, true)",
+                       [name, settings.EVERYCHILD_ROLLUP_WORK_MEM])
+
+
+def _partitioned(cursor, table: str) -> bool:
+    cursor.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = %s::regclass", [table])
+    return cursor.fetchone()[0]
+
+
 def swap(into: dict) -> None:
-    """Index each copy (one sort, not an insert at a time) and put it in the live table's place,
-    under the live table's name and its primary key's name."""
+    """Index each copy (one sort, not an insert at a time; a partitioned copy has its key
+    already) and put it in the live table's place, under the live table's name and its
+    primary key's name; the parts of a partitioned copy take the live parts' names."""
     with connection.cursor() as cursor:
         for table, name in into.items():
             cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'p' "
                            "AND conrelid = %s::regclass", [table.name])
             (key_name,) = cursor.fetchone()
-            cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pk PRIMARY KEY "
-                           f"({', '.join(table.key)})")
+            parted = _partitioned(cursor, name)
+            if not parted:
+                cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pk PRIMARY KEY "
+                               f"({', '.join(table.key)})")
             cursor.execute(f"DROP TABLE {table.name}")
             cursor.execute(f"ALTER TABLE {name} RENAME TO {table.name}")
             cursor.execute(f"ALTER TABLE {table.name} RENAME CONSTRAINT {name}_pk TO {key_name}")
+            if parted:
+                cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits "
+                               "WHERE inhparent = %s::regclass ORDER BY 1", [table.name])
+                for (part,) in cursor.fetchall():
+                    live = table.name + part.removeprefix(name)
+                    cursor.execute(f"ALTER TABLE {part} RENAME TO {live}")
+                    for old, new in (("_pk", "_pkey"), ("_in", "_in")):
+                        cursor.execute(f"ALTER TABLE {live} RENAME CONSTRAINT {part}{old} TO "
+                                       f"{live}{new}")
             cursor.execute(f"ANALYZE {table.name}")
 
 
-def write_children(today: date, counts: str, states: str) -> None:
-    """The children source's base rows for every place (PostgreSQL), into the tables named:
-    a row per child first (a scratch table), then the children rollup created from it by one
+# --- the children, a range of provinces at a time ----------------------------------------------
+
+@dataclass(frozen=True)
+class Part:
+    """The places whose code falls in [low, high) (province prefixes; None: no bound): one
+    partition of the children rollup and of its margins, counted on a connection of its own."""
+
+    index: int
+    low: str | None
+    high: str | None
+
+    def __post_init__(self) -> None:
+        if not all(bound is None or bound.isdigit() for bound in (self.low, self.high)):
+            raise ValueError("a part is bounded by division code prefixes")
+
+    def name(self, table: str) -> str:
+        return f"{table}_p{self.index}"
+
+    def within(self, column: str = "division_code", collate: str = ' COLLATE "C"') -> str:
+        """SQL: `` AND`` the column (a division code) in the part, compared in byte order
+        (a rollup's code compares so already: ``collate=""``)."""
+        return "".join(f" AND {column}{collate} {op} '{bound}'"
+                       for op, bound in ((">=", self.low), ("<", self.high)) if bound)
+
+    def bounds(self) -> str:
+        """SQL: the part's FOR VALUES of a partition by range of code."""
+        low, high = (f"'{bound}'" if bound else edge
+                     for bound, edge in ((self.low, "MINVALUE"), (self.high, "MAXVALUE")))
+        return f"FROM ({low}) TO ({high})"
+
+
+def parts(count: int) -> list[Part]:
+    """At most ``count`` parts of the provinces in code order, of about as many children each
+    by the rollup's own province totals (as many provinces each when there are none yet)."""
+    provinces = sorted(code[:2] for code in Division.objects.filter(level=Level.PROVINCE)
+                       .values_list("code", flat=True))
+    count = min(count, len(provinces))
+    if count < 2:
+        return [Part(0, None, None)]
+    totals = dict(ChildCount.objects.filter(level=Level.PROVINCE, category=ALL)
+                  .values_list("code").annotate(n=Sum("n")))
+    before = [0, *accumulate(1 + totals.get(prefix.ljust(12, "0"), 0) for prefix in provinces)]
+    starts = [0]
+    for k in range(1, count):  # the k-th part starts where the children before come nearest
+        target = before[-1] * k / count  # k / count of them, leaving a province for each after
+        starts.append(min(range(starts[-1] + 1, len(provinces) - count + k + 1),
+                          key=lambda i: abs(before[i] - target)))
+    bounds = [None, *(provinces[i] for i in starts[1:]), None]
+    return [Part(i, bounds[i], bounds[i + 1]) for i in range(count)]
+
+
+@contextmanager
+def children_counted(today: date, counts: str, margins: str,
+                     connections: int) -> Iterator[Callable[[], tuple[list[Part], list[tuple]]]]:
+    """Count the children rollup's rows of every place up to the provinces and their margins,
+    a part at a time (``parts``), each into tables of its own that ``attach`` makes partitions
+    of ``counts`` and ``margins``. Yields a function that waits for the count and returns the
+    parts and the rows of allowance holdings (``write_holdings``).
+
+    With more than one connection, the parts are counted on that many connections of their
+    own while the caller goes on, each in a transaction that reads the snapshot of this one
+    and commits its tables (so this transaction must not have written what they count); the
+    block does not end before they have. With one, on this connection, one after the other,
+    before the block begins."""
+    chosen = parts(connections)
+    jobs = [partial(_count_part, part, today, counts, margins) for part in chosen]
+    if connections < 2:
+        with connection.cursor() as cursor:
+            holdings = [row for job in jobs for row in job(cursor)]
+        yield lambda: (chosen, holdings)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+    with ThreadPoolExecutor(len(jobs)) as pool:  # waits for every job, even on an error
+        done = [pool.submit(_in_snapshot, snapshot, job) for job in jobs]
+        yield lambda: (chosen, [row for future in done for row in future.result()])
+
+
+def _in_snapshot(snapshot: str, job):
+    """``job(cursor)`` on this thread's own connection, in a transaction that sees what
+    ``snapshot`` saw and commits what the job wrote."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return job(cursor)
+    finally:
+        connection.close()
+
+
+def scratch(counts: str, margins: str, count: int) -> list[str]:
+    """Every table that counting ``count`` parts may leave behind (a failed rebuild drops
+    them: the parts counted on connections of their own are committed)."""
+    names = [f"{Part(i, None, None).name(table)}" for i in range(count)
+             for table in (counts, margins)]
+    return names + [f"{name}_{step}" for name in names for step in ("kids", "levels", "upper")]
+
+
+def drop(names: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _count_part(part: Part, today: date, counts: str, margins: str, cursor) -> list[tuple]:
+    """One part's tables: its row per child, its village rows, the levels above up to the
+    provinces and their margins, each table with its primary key and a CHECK that its codes
+    are in the part (so that attaching it reads nothing). Returns its allowance holdings."""
+    mine, margins_mine = part.name(counts), part.name(margins)
+    _work_memory(cursor)
+    cursor.execute(f"DROP TABLE IF EXISTS {mine}, {margins_mine}, {mine}_kids, "
+                   f"{mine}_levels, {mine}_upper")
+    holdings = write_children(cursor, today, mine, part)
+    cursor.execute(f"CREATE TABLE {margins_mine} (LIKE {ChildMargin._meta.db_table} "
+                   "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    sum_children(cursor, mine, margins_mine, top=Level.PROVINCE)
+    for name, model in ((mine, ChildCount), (margins_mine, ChildMargin)):
+        within = part.within("code", collate="").removeprefix(" AND ") or "true"
+        cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_in CHECK ({within}), "
+                       f"ADD CONSTRAINT {name}_pk PRIMARY KEY "
+                       f"({_key(cursor, model._meta.db_table)})")
+    return holdings
+
+
+def _key(cursor, table: str) -> str:
+    cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' "
+                   "AND conrelid = %s::regclass", [table])
+    return cursor.fetchone()[0].removeprefix("PRIMARY KEY (").removesuffix(")")
+
+
+def attach(counts: str, margins: str, chosen: list[Part]) -> None:
+    """Make the parts' tables the partitions of the copies, then sum the nation's rows and
+    margins from the provinces'."""
+    from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins
+
+    with connection.cursor() as cursor:
+        for part in chosen:
+            for table in (counts, margins):
+                cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {part.name(table)} "
+                               f"FOR VALUES {part.bounds()}")
+    _sum_levels(TABLES["children"], counts, by_level=False, levels=[Level.NATION])
+    _sum_margins(counts, margins, above=Level.PROVINCE)
+
+
+def write_holdings(rows: list[tuple], today: date, states: str) -> None:
+    """The base rows of children entitled to an allowance and not receiving it, from the
+    holdings the parts found."""
+    missing = _missing(rows, today)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {states} (level, code, measure, key, n) FROM STDIN") as copy:
+        for (place, kind), n in sorted(missing.items()):
+            copy.write_row((BASE, place, "children.entitled_not_receiving", kind, n))
+
+
+def write_children(cursor, today: date, counts: str, part: Part) -> list[tuple]:
+    """The children source's base rows for the part's places, into the table named ``counts``:
+    a row per child first (a scratch table), then the village rows created from it by one
     statement (CREATE TABLE AS may run in parallel workers, an INSERT may not) in the live
-    table's shape, and the allowance states from it."""
-    names = {**_tables(), "kids": f"{counts}_kids"}
+    table's shape. Returns the allowance holdings (place, entitling categories held,
+    allowances paid, children) from the same rows."""
+    names = {**_tables(), "kids": f"{counts}_kids", "within": part.within()}
     select = _CHILDREN.format(hukou_area=_HUKOU_AREA,
                               columns=_typed(ChildCount, ("c.place", "u.category", "c.sex",
                                                           "c.age", "u.area", "COUNT(*)")),
                               **names)
     params = {**_params(today), "entitling": _entitling(today)}
-    with connection.cursor() as cursor:
-        before = {}
-        for name, value in _MERGED.items():
-            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)",
-                           [name, name, value])
-            before[name] = cursor.fetchone()[0]
-        cursor.execute(f"CREATE UNLOGGED TABLE {names['kids']} AS {_KIDS.format(**names)}",
-                       params)
-        for name, value in before.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
-        cursor.execute(f"ANALYZE {names['kids']}")
-        cursor.execute(f"DROP TABLE {counts}")
-        cursor.execute(f"CREATE TABLE {counts} AS {select}", params)
-        _constrain(cursor, ChildCount._meta.db_table, counts)
-        cursor.execute(f"ANALYZE {counts}")  # a new table: the sums' plans need its figures
-        cursor.execute(_HOLDINGS.format(**names), params)
-        missing = _missing(cursor.fetchall(), today)
-        cursor.execute(f"DROP TABLE {names['kids']}")
-        with cursor.cursor.copy(f"COPY {states} (level, code, measure, key, n) "
-                                "FROM STDIN") as copy:
-            for (place, kind), n in sorted(missing.items()):
-                copy.write_row((BASE, place, "children.entitled_not_receiving", kind, n))
+    before = {}
+    for name, value in _MERGED.items():
+        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)",
+                       [name, name, value])
+        before[name] = cursor.fetchone()[0]
+    cursor.execute(f"CREATE UNLOGGED TABLE {names['kids']} AS {_KIDS.format(**names)}", params)
+    for name, value in before.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    cursor.execute(f"ANALYZE {names['kids']}")
+    cursor.execute(f"CREATE TABLE {counts} AS {select}", params)
+    _constrain(cursor, ChildCount._meta.db_table, counts)
+    cursor.execute(f"ANALYZE {counts}")  # a new table: the sums' plans need its figures
+    cursor.execute(_HOLDINGS.format(**names), params)
+    holdings = cursor.fetchall()
+    cursor.execute(f"DROP TABLE {names['kids']}")
+    return holdings
 
 
 # The margins of a group of GROUPING SETS (..., (sex), (band), (area), ()): its key.
@@ -201,38 +388,37 @@ MARGIN_KEY = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band
               "WHEN GROUPING(area) = 0 THEN 'area:' || area ELSE 'total' END COLLATE \"C\"")
 
 
-def sum_children(counts: str, margins: str) -> None:
-    """The children rows of every level above the villages and their margins: the townships'
-    rows and margins in one pass over the village rows; the counties' rows from the
-    townships' into a small table, the levels above summed there level by level, the
-    counties' margins from the counties' rows and those above from them; all appended to
+def sum_children(cursor, counts: str, margins: str, top: int = Level.NATION) -> None:
+    """The children rows of every level above the villages up to ``top`` and their margins:
+    the townships' rows and margins in one pass over the village rows; the counties' rows
+    from the townships' into a small table, the levels above summed there level by level,
+    the counties' margins from the counties' rows and those above from them; all appended to
     ``counts`` at the end."""
     from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
     townships, upper = f"{counts}_levels", f"{counts}_upper"
     county = BASE - 2
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE UNLOGGED TABLE {townships} AS "
-                       f"{_with_margins(counts, BASE, BASE - 1)}")
-        cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
-                       f"SELECT {BASE - 1}, code, category, key, n FROM {townships} "
-                       "WHERE level IS NULL")
-        code = code_sql(county)
-        columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
-                         level=county)
-        cursor.execute(f"CREATE UNLOGGED TABLE {upper} AS SELECT {columns} "  # noqa: S608
-                       f"FROM {townships} WHERE level = {BASE - 1} "
-                       f"GROUP BY {code}, category, sex, age, area")
-        cursor.execute(f"ANALYZE {upper}")
-        _sum_levels(TABLES["children"], upper, by_level=False, levels=range(county - 1, -1, -1))
-        cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
-                       f"SELECT {county}, code, category, key, n FROM "
-                       f"({_with_margins(upper, county, county)}) m WHERE level IS NULL")
-        _sum_margins(upper, margins, above=county)
-        cursor.execute(f"INSERT INTO {counts} SELECT * FROM {upper} UNION ALL "  # noqa: S608
-                       f"SELECT level, code, category, sex, age, area, n FROM {townships} "
-                       "WHERE level IS NOT NULL")
-        cursor.execute(f"DROP TABLE {townships}, {upper}")
+    cursor.execute(f"CREATE UNLOGGED TABLE {townships} AS "
+                   f"{_with_margins(counts, BASE, BASE - 1)}")
+    cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
+                   f"SELECT {BASE - 1}, code, category, key, n FROM {townships} "
+                   "WHERE level IS NULL")
+    code = code_sql(county)
+    columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
+                     level=county)
+    cursor.execute(f"CREATE UNLOGGED TABLE {upper} AS SELECT {columns} "  # noqa: S608
+                   f"FROM {townships} WHERE level = {BASE - 1} "
+                   f"GROUP BY {code}, category, sex, age, area")
+    cursor.execute(f"ANALYZE {upper}")
+    _sum_levels(TABLES["children"], upper, by_level=False, levels=range(county - 1, top - 1, -1))
+    cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
+                   f"SELECT {county}, code, category, key, n FROM "
+                   f"({_with_margins(upper, county, county)}) m WHERE level IS NULL")
+    _sum_margins(upper, margins, above=county, top=top)
+    cursor.execute(f"INSERT INTO {counts} SELECT * FROM {upper} UNION ALL "  # noqa: S608
+                   f"SELECT level, code, category, sex, age, area, n FROM {townships} "
+                   "WHERE level IS NOT NULL")
+    cursor.execute(f"DROP TABLE {townships}, {upper}")
 
 
 def _with_margins(rows: str, level: int, to: int) -> str:

@@ -4,14 +4,16 @@
 with the base rows stored for them and adds the difference to every level above, in one
 transaction: idempotent, so the outbox may hand the same place twice. ``rebuild()`` recounts
 every place a prefix at a time (a county's, or on PostgreSQL a prefecture's, where the children
-are counted by the database: insights.bulk), writes the base rows in bulk and sums each level
-from the one below in SQL. The two give identical rows (a test compares them).
+are counted by the database, a range of provinces per connection: insights.bulk), writes the
+base rows in bulk and sums each level from the one below in SQL. The two give identical rows
+(tests compare them).
 """
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -208,38 +210,59 @@ def rebuild(today: date | None = None) -> dict[str, int]:
     """Recount every rollup from the lower apps' tables; returns the rows per table.
 
     On PostgreSQL the tables are built anew beside the old ones (dashboards go on reading those
-    meanwhile; refreshes wait), indexed once at the end and swapped in, all in one transaction;
-    the children are counted by the database (insights.bulk). Elsewhere the tables are emptied
-    and filled in place."""
+    meanwhile; refreshes wait), indexed and swapped in, all in one transaction; the children
+    are counted by the database (insights.bulk), a range of provinces per connection when no
+    other transaction holds this one. Elsewhere the tables are emptied and filled in place."""
     now = timezone.now()
     today = today or timezone.localdate(now)
     tables = (*TABLES.values(), MARGINS)
     in_sql = connection.vendor == "postgresql"
-    with transaction.atomic():
-        RollupMark.objects.update_or_create(name=CLOCK, defaults={"day": today, "at": now})
-        into = bulk.begin(tables) if in_sql else _empty(tables)
-        if in_sql:
-            bulk.write_children(today, into[TABLES[CHILDREN]], into[TABLES[STATES]])
-        # Without the children (counted by the database), a prefecture's events are few enough
-        # to hold at once: 340 rounds of queries instead of 2,850.
-        for places in chunks(Level.PREFECTURE if in_sql else Level.COUNTY):
-            for source, count in SOURCES.items():
-                if in_sql and source == "children":
-                    continue
-                found = count(places, today)
-                for name in SOURCE_TABLES[source]:
-                    table = TABLES[name]
-                    _write_base(table, into[table], _owned(source, name, found.get(name, {})))
-        counts = TABLES[CHILDREN]
+    connections = 1 if connection.in_atomic_block else settings.EVERYCHILD_ROLLUP_CONNECTIONS
+    into: dict[Table, str] = {}
+    try:
+        with transaction.atomic():
+            RollupMark.objects.update_or_create(name=CLOCK, defaults={"day": today, "at": now})
+            into.update(bulk.begin(tables) if in_sql else _empty(tables))
+            _recount(today, into, in_sql, connections)
+            return {table.name: table.model.objects.count() for table in tables}
+    except BaseException:
+        if in_sql and connections > 1 and into:
+            bulk.drop(bulk.scratch(into[TABLES[CHILDREN]], into[MARGINS], connections))
+        raise
+
+
+def _recount(today: date, into: dict, in_sql: bool, connections: int) -> None:
+    counts = TABLES[CHILDREN]
+    if not in_sql:
+        _count_sources(today, into, Level.COUNTY)
         for name, table in TABLES.items():
-            if not (in_sql and table is counts):
-                _sum_levels(table, into[table], by_level=name != CHILDREN)
-        if in_sql:  # the levels apart, not rescanning the village rows for each
-            bulk.sum_children(into[counts], into[MARGINS])
-            bulk.swap(into)
-        else:
-            _sum_margins(into[counts], into[MARGINS])
-        return {table.name: table.model.objects.count() for table in tables}
+            _sum_levels(table, into[table], by_level=name != CHILDREN)
+        _sum_margins(into[counts], into[MARGINS])
+        return
+    # The children are counted by the database (on connections of their own meanwhile);
+    # without them, a prefecture's events are few enough to hold at once: 340 rounds of
+    # queries instead of 2,850.
+    with bulk.children_counted(today, into[counts], into[MARGINS], connections) as counted:
+        _count_sources(today, into, Level.PREFECTURE, skip=CHILDREN)
+        parts, holdings = counted()
+    bulk.write_holdings(holdings, today, into[TABLES[STATES]])
+    for table in TABLES.values():
+        if table is not counts:
+            _sum_levels(table, into[table], by_level=True)
+    bulk.attach(into[counts], into[MARGINS], parts)
+    bulk.swap(into)
+
+
+def _count_sources(today: date, into: dict, level: Level, skip: str = "") -> None:
+    """Every source's base rows (but ``skip``'s), a prefix of ``level`` at a time."""
+    for places in chunks(level):
+        for source, count in SOURCES.items():
+            if source == skip:
+                continue
+            found = count(places, today)
+            for name in SOURCE_TABLES[source]:
+                table = TABLES[name]
+                _write_base(table, into[table], _owned(source, name, found.get(name, {})))
 
 
 def _empty(tables: Iterable[Table]) -> dict[Table, str]:
@@ -299,16 +322,16 @@ def _sum_levels(table: Table, into: str, by_level: bool, base: str | None = None
                            f"{dims}, {sums} FROM ({where}) t GROUP BY {group}")
 
 
-def _sum_margins(counts: str, into: str, above: int | None = None) -> None:
-    """The margins above the villages: the townships' from their children rows (unless the
-    margins of level ``above`` are there already), each level above from the margins of the
-    level below (a few rows per division, not one per age)."""
+def _sum_margins(counts: str, into: str, above: int | None = None, top: int = 0) -> None:
+    """The margins above the villages up to level ``top``: the townships' from their children
+    rows (unless the margins of level ``above`` are there already), each level above from the
+    margins of the level below (a few rows per division, not one per age)."""
     with connection.cursor() as cursor:
         if above is None:
             above = BASE - 1
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "
                            f"{_township_margins(counts)}")
-        for level in range(above - 1, -1, -1):
+        for level in range(above - 1, top - 1, -1):
             code = code_sql(level)
             group = f"{code}, category, key" if level else "category, key"
             cursor.execute(f"INSERT INTO {into} (level, code, category, key, n) "

@@ -78,14 +78,16 @@ def world(make_actor):
 
 
 def in_database(today: date) -> dict[str, dict[str, dict[tuple, tuple]]]:
-    """What insights.bulk writes (into the live tables here), read back, then rolled back."""
+    """What insights.bulk writes (the village rows into a table of their own, the allowance
+    states into the live table here), read back, then rolled back."""
     found: dict = {CHILDREN: {}, STATES: {}}
-    with transaction.atomic():
-        ChildCount.objects.all().delete()
+    with transaction.atomic(), connection.cursor() as cursor:
         StateCount.objects.all().delete()
-        bulk.write_children(today, ChildCount._meta.db_table, StateCount._meta.db_table)
-        for code, *key, n in ChildCount.objects.filter(level=5).values_list(
-                "code", "category", "sex", "age", "area", "n"):
+        holdings = bulk.write_children(cursor, today, "counted", bulk.Part(0, None, None))
+        bulk.write_holdings(holdings, today, StateCount._meta.db_table)
+        cursor.execute("SELECT level, code, category, sex, age, area, n FROM counted")
+        for level, code, *key, n in cursor.fetchall():
+            assert level == 5
             found[CHILDREN].setdefault(code, {})[tuple(key)] = (n,)
         for code, measure, key, n in StateCount.objects.filter(level=5).values_list(
                 "code", "measure", "key", "n"):
@@ -117,22 +119,36 @@ def test_the_world_reaches_the_edges(world):
 
 def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(world):
     """The tables swapped in keep their columns (types, NOT NULL, byte-order keys), their
-    checks and their primary keys' names."""
+    checks and their primary keys' names; the children rollup and its margins stay partitioned
+    by code, their parts covering every code, each with its own key."""
     from everychild.insights.rollups import rebuild
 
     def shape():
         with connection.cursor() as cursor:
             cursor.execute("SELECT conrelid::regclass::text, conname, contype FROM pg_constraint "
-                           "WHERE conrelid::regclass::text LIKE 'insights_%%' ORDER BY 1, 2")
+                           "JOIN pg_class r ON r.oid = conrelid WHERE NOT r.relispartition "
+                           "AND r.relname LIKE 'insights_%%' ORDER BY 1, 2")
             constraints = cursor.fetchall()
             cursor.execute("SELECT table_name, column_name, collation_name, is_nullable, "
                            "data_type, character_maximum_length, ordinal_position "
-                           "FROM information_schema.columns WHERE table_name LIKE 'insights_%%' "
-                           "ORDER BY 1, 2")
+                           "FROM information_schema.columns JOIN pg_class r ON r.relname = "
+                           "table_name AND NOT r.relispartition WHERE table_name LIKE "
+                           "'insights_%%' ORDER BY 1, 2")
             return constraints, cursor.fetchall()
+
+    def parts():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT i.inhparent::regclass::text, pg_get_expr(r.relpartbound, "
+                           "r.oid), (SELECT count(*) FROM pg_constraint k WHERE k.conrelid = "
+                           "r.oid AND k.contype = 'p') FROM pg_inherits i JOIN pg_class r ON "
+                           "r.oid = i.inhrelid WHERE r.relkind = 'r' ORDER BY 1, 2")
+            return cursor.fetchall()
 
     before = shape()
     assert ("insights_childcount", "code", "C", "NO", "character varying", 12, 2) in before[1]
+    whole = "FOR VALUES FROM (MINVALUE) TO (MAXVALUE)"
+    assert parts() == [("insights_childcount", whole, 1), ("insights_childmargin", whole, 1)]
     rebuild(DAYS[0])
     assert shape() == before
+    assert parts() == [("insights_childcount", whole, 1), ("insights_childmargin", whole, 1)]
     assert ChildCount.objects.filter(level=0, category="all").exists()

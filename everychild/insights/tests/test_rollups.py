@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
 
 from everychild.cases.tests.factories import NOW
 from everychild.core.outbox import deliver
@@ -128,3 +129,54 @@ def test_birthdays_move_the_age_rows(world):
         aged = snapshot()
         rebuild(birthday)
         assert snapshot() == aged
+
+
+def partitions() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT r.relname, pg_get_expr(r.relpartbound, r.oid) FROM pg_inherits i "
+                       "JOIN pg_class r ON r.oid = i.inhrelid WHERE r.relkind = 'r' AND "
+                       "i.inhparent = 'insights_childcount'::regclass ORDER BY 1")
+        return cursor.fetchall()
+
+
+def scratch_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'insights%%rebuilt%%'")
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_on_connections_of_its_own_equals_incremental(world, settings):
+    """Outside any transaction, PostgreSQL counts the children a range of provinces per
+    connection (Yunnan 53 and Shaanxi 61 here, one child each side at least) and attaches
+    the ranges as partitions; the rows are those kept from the outbox all the same."""
+    settings.EVERYCHILD_ROLLUP_CONNECTIONS = 2
+    incremental = snapshot()
+    rebuild(TODAY)
+    assert snapshot() == incremental
+    if connection.vendor == "postgresql":
+        assert partitions() == [
+            ("insights_childcount_p0", "FOR VALUES FROM (MINVALUE) TO ('61')"),
+            ("insights_childcount_p1", "FOR VALUES FROM ('61') TO (MAXVALUE)")]
+        assert not scratch_tables()
+        rebuild(TODAY)  # the live parts' names are free for the next one
+        assert snapshot() == incremental
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_failed_rebuild_leaves_the_live_tables_and_no_scratch(world, settings, monkeypatch):
+    """The parts' connections commit their tables before the rebuild's own transaction ends:
+    when it then fails, it drops them, and the live tables are as they were."""
+    from everychild.insights import bulk
+
+    def fail(*args):
+        raise RuntimeError("the states could not be written")
+
+    settings.EVERYCHILD_ROLLUP_CONNECTIONS = 2
+    before, live = snapshot(), partitions()
+    monkeypatch.setattr(bulk, "write_holdings", fail)
+    with pytest.raises(RuntimeError):
+        rebuild(TODAY)
+    assert snapshot() == before and partitions() == live
+    assert not scratch_tables()
