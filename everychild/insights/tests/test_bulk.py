@@ -77,13 +77,16 @@ def world(make_actor):
     return kids
 
 
-def in_database(today: date) -> dict[str, dict[str, dict[tuple, tuple]]]:
-    """What insights.bulk writes (the village rows into a table of their own, the allowance
-    states into the live table here), read back, then rolled back."""
+EVERYWHERE = bulk.Part(0, None, None)
+
+
+def in_database(today: date, part: bulk.Part = EVERYWHERE) -> dict[str, dict[str, dict[tuple, tuple]]]:
+    """What insights.bulk writes for the part's places (the village rows into a table of
+    their own, the allowance states into the live table here), read back, then rolled back."""
     found: dict = {CHILDREN: {}, STATES: {}}
     with transaction.atomic(), connection.cursor() as cursor:
         StateCount.objects.all().delete()
-        holdings = bulk.write_children(cursor, today, "counted", bulk.Part(0, None, None))
+        holdings = bulk.write_children(cursor, today, "counted", part)
         bulk.write_holdings(holdings, today, StateCount._meta.db_table)
         cursor.execute("SELECT level, code, category, sex, age, area, n FROM counted")
         for level, code, *key, n in cursor.fetchall():
@@ -104,6 +107,19 @@ def test_the_database_counts_as_python_does(world, today):
     got = in_database(today)
     assert got[CHILDREN] == expected.get(CHILDREN, {})
     assert got[STATES] == expected.get(STATES, {})
+
+
+def test_a_part_counts_the_places_of_its_provinces(world):
+    """Split at Shaanxi (61): Yunnan's village on one side, Shaanxi's two on the other, each
+    with all its rows (categories, parents away, allowances read by the part's codes too)."""
+    whole = in_database(DAYS[5])
+    below, above = (in_database(DAYS[5], part) for part in (bulk.Part(0, None, "61"),
+                                                            bulk.Part(1, "61", None)))
+    for kind in (CHILDREN, STATES):
+        assert set(below[kind]) == {OTHER_COUNTY_VILLAGE} & set(whole[kind])
+        assert set(above[kind]) == {VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP} & set(whole[kind])
+        assert below[kind] | above[kind] == whole[kind]
+    assert below[CHILDREN] and above[CHILDREN] and whole[STATES]
 
 
 def test_the_world_reaches_the_edges(world):
