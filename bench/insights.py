@@ -348,9 +348,10 @@ def table_rows(names: list[str]) -> dict[str, int]:
 def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
     """``rollups.rebuild()`` (what ``everychild rollup rebuild`` runs), with the seconds spent
     in each source and each writing step measured by wrapping them for this call only. The
-    children's parts (``sql.part<i>``: each from its row per child to its primary keys) run
-    at once on connections of their own, beside the other sources: they are not counted in
-    ``other``, the rest of the wall time."""
+    children's ranges of ids (``sql.kids<i>``: the rows per child) and then their parts
+    (``sql.part<i>``: each from its village rows to its primary keys) run at once on
+    connections of their own, beside the other sources: they are not counted in ``other``,
+    the rest of the wall time."""
     from everychild.insights import bulk, rollups
 
     phases: dict[str, float] = {}
@@ -358,7 +359,7 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
 
     def clocked(name, function, into=phases):
         def run(*args, **kwargs):
-            label = name(*args) if callable(name) else name
+            label = name(*args, **kwargs) if callable(name) else name
             began = time.perf_counter()
             try:
                 return function(*args, **kwargs)
@@ -370,12 +371,14 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
     steps = [(module, name, getattr(module, name)) for module, names in (
         (rollups, ("_empty", "_write_base")),  # the children's level sums: in their parts
         (bulk, ("begin", "write_holdings", "attach", "swap"))) for name in names]
-    count_part = bulk._count_part
+    count_part, write_kids = bulk._count_part, bulk.write_kids
     rollups.SOURCES.update({name: clocked(f"source.{name}", f) for name, f in sources.items()})
     for module, name, function in steps:
         label = f"{'sql.' if module is bulk else ''}{name.lstrip('_')}"
         setattr(module, name, clocked(label, function))
     bulk._count_part = clocked(lambda part, *rest: f"sql.part{part.index}", count_part, beside)
+    bulk.write_kids = clocked(lambda *a, name, **k: f"sql.{name.rsplit('_', 1)[1]}", write_kids,
+                              beside)
     try:
         started = time.perf_counter()
         rows = rollups.rebuild()
@@ -384,7 +387,7 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
         rollups.SOURCES.update(sources)
         for module, name, function in steps:
             setattr(module, name, function)
-        bulk._count_part = count_part
+        bulk._count_part, bulk.write_kids = count_part, write_kids
     phases["other"] = seconds - sum(phases.values())
     return seconds, rows, {k: round(v, 2) for k, v in {**phases, **beside}.items()}
 

@@ -80,13 +80,18 @@ def world(make_actor):
 EVERYWHERE = bulk.Part(0, None, None)
 
 
-def in_database(today: date, part: bulk.Part = EVERYWHERE) -> dict[str, dict[str, dict[tuple, tuple]]]:
-    """What insights.bulk writes for the part's places (the village rows into a table of
-    their own, the allowance states into the live table here), read back, then rolled back."""
+def in_database(today: date, part: bulk.Part = EVERYWHERE, ranges: tuple = ((None, None),)
+                ) -> dict[str, dict[str, dict[tuple, tuple]]]:
+    """What insights.bulk writes from the rows per child of these ranges of ids, for the
+    part's places (the village rows into a table of their own, the allowance states of every
+    place into the live table here), read back, then rolled back."""
     found: dict = {CHILDREN: {}, STATES: {}}
     with transaction.atomic(), connection.cursor() as cursor:
         StateCount.objects.all().delete()
-        holdings = bulk.write_children(cursor, today, "counted", part)
+        kids = [f"kids{i}" for i in range(len(ranges))]
+        holdings = [row for name, ids in zip(kids, ranges, strict=True)
+                    for row in bulk.write_kids(cursor, today, name, ids)]
+        bulk.write_children(cursor, "counted", kids, part)
         bulk.write_holdings(holdings, today, StateCount._meta.db_table)
         cursor.execute("SELECT level, code, category, sex, age, area, n FROM counted")
         for level, code, *key, n in cursor.fetchall():
@@ -111,15 +116,23 @@ def test_the_database_counts_as_python_does(world, today):
 
 def test_a_part_counts_the_places_of_its_provinces(world):
     """Split at Shaanxi (61): Yunnan's village on one side, Shaanxi's two on the other, each
-    with all its rows (categories, parents away, allowances read by the part's codes too)."""
-    whole = in_database(DAYS[5])
-    below, above = (in_database(DAYS[5], part) for part in (bulk.Part(0, None, "61"),
-                                                            bulk.Part(1, "61", None)))
-    for kind in (CHILDREN, STATES):
-        assert set(below[kind]) == {OTHER_COUNTY_VILLAGE} & set(whole[kind])
-        assert set(above[kind]) == {VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP} & set(whole[kind])
-        assert below[kind] | above[kind] == whole[kind]
-    assert below[CHILDREN] and above[CHILDREN] and whole[STATES]
+    with all its rows."""
+    whole = in_database(DAYS[5])[CHILDREN]
+    below, above = (in_database(DAYS[5], part)[CHILDREN]
+                    for part in (bulk.Part(0, None, "61"), bulk.Part(1, "61", None)))
+    assert set(below) == {OTHER_COUNTY_VILLAGE}
+    assert set(above) == {VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP}
+    assert below | above == whole
+
+
+def test_ranges_of_ids_count_as_the_whole(world):
+    """The rows per child written a range of ids at a time (split between the third and the
+    fourth child, so each range holds children of two villages) count as all at once, their
+    categories, parents away and allowances read by the same ranges."""
+    ids = sorted(str(pk) for pk in Child.objects.values_list("pk", flat=True))
+    split = ((None, ids[3]), (ids[3], None))
+    assert in_database(DAYS[5], ranges=split) == in_database(DAYS[5])
+    assert bulk.id_ranges(1) == [(None, None)]
 
 
 def test_the_world_reaches_the_edges(world):
