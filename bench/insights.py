@@ -376,7 +376,8 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
     for module, name, function in steps:
         label = f"{'sql.' if module is bulk else ''}{name.lstrip('_')}"
         setattr(module, name, clocked(label, function))
-    bulk._count_part = clocked(lambda part, *rest: f"sql.part{part.index}", count_part, beside)
+    bulk._count_part = clocked(lambda part, *rest, **kw: f"sql.part{part.index}", count_part,
+                               beside)
     bulk.write_kids = clocked(lambda *a, name, **k: f"sql.{name.rsplit('_', 1)[1]}", write_kids,
                               beside)
     try:
