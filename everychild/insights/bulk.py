@@ -17,7 +17,7 @@ incremental tests run on PostgreSQL too, on one connection and on several.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -206,7 +206,7 @@ def swap(into: dict) -> None:
             cursor.execute(f"ANALYZE {table.name}")
 
 
-# --- the children, a range of provinces at a time ----------------------------------------------
+# --- the children, a range of ids, then of provinces, at a time ------------------------------
 
 @dataclass(frozen=True)
 class Part:
@@ -306,8 +306,9 @@ def id_ranges(count: int) -> list[tuple[str | None, str | None]]:
     """About ``count`` ranges of the children's ids of about as many children each, read off
     the planner's histogram of the ids (one range without it)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT histogram_bounds::text::uuid[] FROM pg_stats WHERE tablename = %s "
-                       "AND attname = 'id'", [Child._meta.db_table])
+        cursor.execute("SELECT histogram_bounds::text::uuid[] FROM pg_stats WHERE schemaname = "
+                       "current_schema() AND tablename = %s AND attname = 'id'",
+                       [Child._meta.db_table])
         found = cursor.fetchone()
     bounds = found[0] if found and found[0] else []
     cuts = sorted({str(bounds[len(bounds) * k // count]) for k in range(1, count)} if bounds
@@ -316,7 +317,7 @@ def id_ranges(count: int) -> list[tuple[str | None, str | None]]:
     return list(zip(edges, edges[1:], strict=False))
 
 
-def _on_own(job, snapshot: str | None = None, after: list[Future] = ()):
+def _on_own(job, snapshot: str | None = None, after: Sequence[Future] = ()):
     """``job(cursor)`` on this thread's own connection, once the jobs ``after`` are done
     (and raised nothing), in a transaction that sees what ``snapshot`` saw (or what was
     committed) and commits what the job wrote."""
