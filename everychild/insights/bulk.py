@@ -2,10 +2,10 @@
 
 ``sources.children`` reads every child into Python, which is right for the few places the
 outbox names but takes an hour for tens of millions of children. This module counts the same
-base rows in the database, a range of provinces (a ``Part``) per connection at once, all
-reading one snapshot: for each part, a row per child (one statement), then one CREATE TABLE
-AS ... GROUP BY for the village rows (and the allowance holdings from the same rows), the
-levels above up to the provinces and their margins, and the part's primary keys. The parts'
+base rows in the database on several connections at once, all reading one snapshot: a row
+per child (one statement) a range of ids per connection, then from those rows a range of
+provinces (a ``Part``) per connection: one CREATE TABLE AS ... GROUP BY for its village rows,
+the levels above up to the provinces, their margins and the part's primary keys. The parts'
 tables become the partitions of the children rollup and of its margins (partitioned by
 division code) without being copied, the nation is summed from the provinces, and the tables
 of ``rollup rebuild`` are swapped in. It reads the rules as the Python source does: the age
@@ -355,6 +355,8 @@ def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
     that its codes are in the part (so that attaching it reads nothing). On a connection of
     its own (``alone``), in one process: the parts beside it use the other cores (measured at
     10 M children on two cores, 353 s against 399 s with parallel workers in each part)."""
+    from everychild.insights.rollups import MARGINS, TABLES
+
     mine, margins_mine = part.name(counts), part.name(margins)
     _work_memory(cursor)
     if alone:
@@ -365,17 +367,10 @@ def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
     cursor.execute(f"CREATE TABLE {margins_mine} (LIKE {ChildMargin._meta.db_table} "
                    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     sum_children(cursor, mine, margins_mine, top=Level.PROVINCE)
-    for name, model in ((mine, ChildCount), (margins_mine, ChildMargin)):
+    for name, table in ((mine, TABLES["children"]), (margins_mine, MARGINS)):
         within = part.within("code", collate="").removeprefix(" AND ") or "true"
         cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_in CHECK ({within}), "
-                       f"ADD CONSTRAINT {name}_pk PRIMARY KEY "
-                       f"({_key(cursor, model._meta.db_table)})")
-
-
-def _key(cursor, table: str) -> str:
-    cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' "
-                   "AND conrelid = %s::regclass", [table])
-    return cursor.fetchone()[0].removeprefix("PRIMARY KEY (").removesuffix(")")
+                       f"ADD CONSTRAINT {name}_pk PRIMARY KEY ({', '.join(table.key)})")
 
 
 def attach(counts: str, margins: str, chosen: list[Part]) -> None:
