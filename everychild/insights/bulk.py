@@ -94,14 +94,17 @@ WHERE c.date_of_birth <= %(today)s
 _HUKOU_AREA = ("CASE k.hukou_type WHEN %(rural)s THEN 'R' WHEN %(urban)s THEN 'U' "
                "ELSE '?' END")
 
-# Step two, from those rows (in parallel workers): each child's rows (category, area) unnested
-# from the categories it holds (the village's area) and the census counts it is in (its
-# hukou's area).
+# Step two, from those rows: each child's rows (category, area) unnested from the categories it
+# holds (the village's area) and the census counts it is in (its hukou's area), grouped in
+# byte order (COLLATE "C", as the rollup's keys compare): the registry's columns have the
+# database's collation, whose comparisons call the C library's strcoll on every pair, where
+# byte order compares the first bytes of each key as one integer.
 _CHILDREN = """
 WITH counted AS (
-    SELECT k.place, k.sex, k.age, CASE left(COALESCE(d.urban_rural, ''), 1) WHEN '1' THEN 'U'
-                                  WHEN '2' THEN 'R' ELSE '?' END AS area,
-           {hukou_area} AS hukou_area,
+    SELECT k.place COLLATE "C" AS place, k.sex COLLATE "C" AS sex, k.age,
+           CASE left(COALESCE(d.urban_rural, ''), 1) WHEN '1' THEN 'U' WHEN '2' THEN 'R'
+                ELSE '?' END COLLATE "C" AS area,
+           {hukou_area} COLLATE "C" AS hukou_area,
            ARRAY[%(all)s::text]
            || CASE WHEN k.in_policy THEN ARRAY[%(any)s::text] ELSE '{{}}'::text[] END
            || k.categories AS categories,
@@ -113,8 +116,8 @@ WITH counted AS (
     FROM {kids} k LEFT JOIN {division} d ON d.code = k.place)
 SELECT {columns}
 FROM counted c CROSS JOIN LATERAL (
-    SELECT x, c.area FROM unnest(c.categories) x
-    UNION ALL SELECT x, c.hukou_area FROM unnest(c.census) x) u (category, area)
+    SELECT x COLLATE "C", c.area FROM unnest(c.categories) x
+    UNION ALL SELECT x COLLATE "C", c.hukou_area FROM unnest(c.census) x) u (category, area)
 GROUP BY c.place, u.category, c.sex, c.age, u.area
 """
 
@@ -338,8 +341,9 @@ def scratch(counts: str, margins: str, count: int) -> list[str]:
     drops them: the tables counted on connections of their own are committed)."""
     names = [f"{Part(i, None, None).name(table)}" for i in range(count)
              for table in (counts, margins)]
-    return (names + [f"{counts}_kids{i}" for i in range(count)]
-            + [f"{name}_{step}" for name in names for step in ("levels", "upper")])
+    villages = [f"{Part(i, None, None).name(counts)}_villages" for i in range(count)]
+    return (names + [f"{counts}_kids{i}" for i in range(count)] + villages
+            + [f"{name}_{step}" for name in villages for step in ("levels", "upper")])
 
 
 def drop(names: list[str]) -> None:
@@ -350,27 +354,35 @@ def drop(names: list[str]) -> None:
 
 def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
                 alone: bool = False) -> None:
-    """One part's tables from the rows per child in ``kids``: its village rows, the levels
-    above up to the provinces and their margins, each table with its primary key and a CHECK
-    that its codes are in the part (so that attaching it reads nothing). On a connection of
-    its own (``alone``), in one process: the parts beside it use the other cores (measured at
-    10 M children on two cores, 353 s against 399 s with parallel workers in each part)."""
+    """One part's tables from the rows per child in ``kids``: its village rows (a scratch
+    table), the levels above up to the provinces and their margins, each table with the live
+    table's constraints, its primary key and a CHECK that its codes are in the part (so that
+    attaching it reads nothing). On a connection of its own (``alone``), in one process: the
+    parts beside it use the other cores (measured at 10 M children on two cores, 353 s against
+    399 s with parallel workers in each part)."""
     from everychild.insights.rollups import MARGINS, TABLES
 
     mine, margins_mine = part.name(counts), part.name(margins)
+    villages = f"{mine}_villages"
     _work_memory(cursor)
     if alone:
         for name in ("max_parallel_workers_per_gather", "max_parallel_maintenance_workers"):
             cursor.execute("SELECT set_config(%s, '0', true)", [name])
-    cursor.execute(f"DROP TABLE IF EXISTS {mine}, {margins_mine}, {mine}_levels, {mine}_upper")
-    write_children(cursor, mine, kids, part)
+    cursor.execute(f"DROP TABLE IF EXISTS {mine}, {margins_mine}, {villages}, {villages}_levels, "
+                   f"{villages}_upper")
+    write_children(cursor, villages, kids, part)
     cursor.execute(f"CREATE TABLE {margins_mine} (LIKE {ChildMargin._meta.db_table} "
                    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    sum_children(cursor, mine, margins_mine, top=Level.PROVINCE)
+    sum_children(cursor, villages, mine, margins_mine, top=Level.PROVINCE)
+    cursor.execute(f"DROP TABLE {villages}")
+    within = part.within("code", collate="").removeprefix(" AND ") or "true"
     for name, table in ((mine, TABLES["children"]), (margins_mine, MARGINS)):
-        within = part.within("code", collate="").removeprefix(" AND ") or "true"
-        cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_in CHECK ({within}), "
-                       f"ADD CONSTRAINT {name}_pk PRIMARY KEY ({', '.join(table.key)})")
+        keys = (f"ADD CONSTRAINT {name}_in CHECK ({within})",
+                f"ADD CONSTRAINT {name}_pk PRIMARY KEY ({', '.join(table.key)})")
+        if name == mine:  # created by CREATE TABLE AS: without the live table's constraints
+            _constrain(cursor, table.name, name, *keys)
+        else:
+            cursor.execute(f"ALTER TABLE {name} {', '.join(keys)}")
 
 
 def attach(counts: str, margins: str, chosen: list[Part]) -> None:
@@ -419,19 +431,18 @@ def _between(column: str, ids: tuple[str | None, str | None]) -> str:
                    for op, bound in ((">=", ids[0]), ("<", ids[1])) if bound)
 
 
-def write_children(cursor, counts: str, kids: list[str], part: Part) -> None:
+def write_children(cursor, villages: str, kids: list[str], part: Part) -> None:
     """Step two for the part's places, from the rows per child in the tables ``kids``: the
-    village rows, created by one statement (CREATE TABLE AS may run in parallel workers, an
-    INSERT may not) as the table ``counts`` in the live table's shape."""
+    village rows, in the primary key's order, created by one statement as the unlogged table
+    ``villages`` with the live table's columns."""
     rows = " UNION ALL ".join(f"SELECT * FROM {name} WHERE true{part.within('place')}"  # noqa: S608
                               for name in kids)
     select = _CHILDREN.format(hukou_area=_HUKOU_AREA,
                               columns=_typed(ChildCount, ("c.place", "u.category", "c.sex",
                                                           "c.age", "u.area", "COUNT(*)")),
                               **{**_tables(), "kids": f"({rows})"})
-    _planned(cursor, _SORTED, f"CREATE TABLE {counts} AS {select}", _labels())
-    _constrain(cursor, ChildCount._meta.db_table, counts)
-    cursor.execute(f"ANALYZE {counts}")  # a new table: the sums' plans need its figures
+    _planned(cursor, _SORTED, f"CREATE UNLOGGED TABLE {villages} AS {select}", _labels())
+    cursor.execute(f"ANALYZE {villages}")  # a new table: the sums' plans need its figures
 
 
 def _planned(cursor, plan: dict[str, str], sql: str, params: dict) -> None:
@@ -452,18 +463,20 @@ MARGIN_KEY = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band
               "WHEN GROUPING(area) = 0 THEN 'area:' || area ELSE 'total' END COLLATE \"C\"")
 
 
-def sum_children(cursor, counts: str, margins: str, top: int = Level.NATION) -> None:
+def sum_children(cursor, villages: str, counts: str, margins: str,
+                 top: int = Level.NATION) -> None:
     """The children rows of every level above the villages up to ``top`` and their margins:
-    the townships' rows and margins in one pass over the village rows; the counties' rows
-    from the townships' into a small table, the levels above summed there level by level,
-    the counties' margins from the counties' rows and those above from them; all appended to
-    ``counts`` at the end."""
+    the townships' rows and margins in one pass over the village rows of ``villages``; the
+    counties' rows from the townships' into a small table, the levels above summed there level
+    by level, the counties' margins from the counties' rows and those above from them. Then
+    the table ``counts`` of every level's rows, created in the primary key's order (level by
+    level, each in code order), so that building the key sorts rows already in order."""
     from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
-    townships, upper = f"{counts}_levels", f"{counts}_upper"
+    townships, upper = f"{villages}_levels", f"{villages}_upper"
     county = BASE - 2
     cursor.execute(f"CREATE UNLOGGED TABLE {townships} AS "
-                   f"{_with_margins(counts, BASE, BASE - 1)}")
+                   f"{_with_margins(villages, BASE, BASE - 1)}")
     cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
                    f"SELECT {BASE - 1}, code, category, key, n FROM {townships} "
                    "WHERE level IS NULL")
@@ -479,9 +492,11 @@ def sum_children(cursor, counts: str, margins: str, top: int = Level.NATION) -> 
                    f"SELECT {county}, code, category, key, n FROM "
                    f"({_with_margins(upper, county, county)}) m WHERE level IS NULL")
     _sum_margins(upper, margins, above=county, top=top)
-    cursor.execute(f"INSERT INTO {counts} SELECT * FROM {upper} UNION ALL "  # noqa: S608
+    key = ", ".join(TABLES["children"].key)
+    cursor.execute(f"CREATE TABLE {counts} AS SELECT * FROM "  # noqa: S608
+                   f"(SELECT * FROM {upper} ORDER BY {key}) u UNION ALL "
                    f"SELECT level, code, category, sex, age, area, n FROM {townships} "
-                   "WHERE level IS NOT NULL")
+                   f"WHERE level IS NOT NULL UNION ALL SELECT * FROM {villages}")
     cursor.execute(f"DROP TABLE {townships}, {upper}")
 
 
@@ -517,14 +532,16 @@ def _typed(model, values: tuple[str, ...], level: int | str = BASE) -> str:
     return ", ".join(items)
 
 
-def _constrain(cursor, live: str, built: str) -> None:
-    """The live table's NOT NULLs and CHECK constraints (same names) on the table built."""
+def _constrain(cursor, live: str, built: str, *more: str) -> None:
+    """The live table's NOT NULLs and CHECK constraints (same names) and ``more`` (clauses
+    of ALTER TABLE) on the table built, in one statement: one scan of it checks them all."""
     cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
                    "AND attnum > 0 AND attnotnull AND NOT attisdropped", [live])
     parts = [f"ALTER COLUMN {name} SET NOT NULL" for (name,) in cursor.fetchall()]
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                    "WHERE conrelid = %s::regclass AND contype = 'c'", [live])
     parts += [f"ADD CONSTRAINT {name} {definition}" for name, definition in cursor.fetchall()]
+    parts += more
     if parts:
         cursor.execute(f"ALTER TABLE {built} {', '.join(parts)}")
 
