@@ -260,15 +260,24 @@ def parts(count: int) -> list[Part]:
     return [Part(i, bounds[i], bounds[i + 1]) for i in range(count)]
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What the children's count gave: its parts, the rows of allowance holdings
+    (``write_holdings``) and each part's (children rows, margin rows)."""
+
+    parts: list[Part]
+    holdings: list[tuple]
+    sizes: list[tuple[int, int]]
+
+
 @contextmanager
 def children_counted(today: date, counts: str, margins: str,
-                     connections: int) -> Iterator[Callable[[], tuple[list[Part], list[tuple]]]]:
+                     connections: int) -> Iterator[Callable[[], Counted]]:
     """Count the children rollup's rows of every place up to the provinces and their margins
     in two steps: the rows per child (``write_kids``) a range of ids at a time, then a part
     of the provinces at a time (``parts``) from those, into tables of the part's own that
     ``attach`` makes partitions of ``counts`` and ``margins``. Yields a function that waits
-    for the count and returns the parts and the rows of allowance holdings
-    (``write_holdings``).
+    for the count and returns what was counted (``Counted``).
 
     With more than one connection, the ranges and then the parts are counted on that many
     connections of their own while the caller goes on: the ranges each in a transaction that
@@ -280,10 +289,9 @@ def children_counted(today: date, counts: str, margins: str,
         with connection.cursor() as cursor:
             kids = [f"{counts}_kids0"]
             holdings = write_kids(cursor, today=today, name=kids[0], ids=(None, None))
-            for part in chosen:
-                _count_part(part, kids, counts, margins, cursor)
+            sizes = [_count_part(part, kids, counts, margins, cursor) for part in chosen]
             cursor.execute(f"DROP TABLE {kids[0]}")
-        yield lambda: (chosen, holdings)
+        yield lambda: Counted(chosen, holdings, sizes)
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
@@ -296,10 +304,9 @@ def children_counted(today: date, counts: str, margins: str,
         done = [pool.submit(_on_own, partial(_count_part, part, kids, counts, margins,
                                              alone=True), after=rows) for part in chosen]
 
-        def counted() -> tuple[list[Part], list[tuple]]:
-            for future in done:
-                future.result()  # raises what a part raised
-            return chosen, [row for future in rows for row in future.result()]
+        def counted() -> Counted:
+            sizes = [future.result() for future in done]  # raises what a part raised
+            return Counted(chosen, [row for future in rows for row in future.result()], sizes)
 
         yield counted
     drop(kids)
@@ -353,13 +360,13 @@ def drop(names: list[str]) -> None:
 
 
 def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
-                alone: bool = False) -> None:
+                alone: bool = False) -> tuple[int, int]:
     """One part's tables from the rows per child in ``kids``: its village rows (a scratch
     table), the levels above up to the provinces and their margins, each table with the live
     table's constraints, its primary key and a CHECK that its codes are in the part (so that
-    attaching it reads nothing). On a connection of its own (``alone``), in one process: the
-    parts beside it use the other cores (measured at 10 M children on two cores, 353 s against
-    399 s with parallel workers in each part)."""
+    attaching it reads nothing); returns the rows of each. On a connection of its own
+    (``alone``), in one process: the parts beside it use the other cores (measured at 10 M
+    children on two cores, 353 s against 399 s with parallel workers in each part)."""
     from everychild.insights.rollups import MARGINS, TABLES
 
     mine, margins_mine = part.name(counts), part.name(margins)
@@ -373,8 +380,10 @@ def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
     write_children(cursor, villages, kids, part)
     cursor.execute(f"CREATE TABLE {margins_mine} (LIKE {ChildMargin._meta.db_table} "
                    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    sum_children(cursor, villages, mine, margins_mine, top=Level.PROVINCE)
+    rows = sum_children(cursor, villages, mine, margins_mine, top=Level.PROVINCE)
     cursor.execute(f"DROP TABLE {villages}")
+    cursor.execute(f"SELECT count(*) FROM {margins_mine}")  # noqa: S608 - our table's name
+    margin_rows = cursor.fetchone()[0]
     within = part.within("code", collate="").removeprefix(" AND ") or "true"
     for name, table in ((mine, TABLES["children"]), (margins_mine, MARGINS)):
         keys = (f"ADD CONSTRAINT {name}_in CHECK ({within})",
@@ -383,20 +392,27 @@ def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
             _constrain(cursor, table.name, name, *keys)
         else:
             cursor.execute(f"ALTER TABLE {name} {', '.join(keys)}")
+    return rows, margin_rows
 
 
-def attach(counts: str, margins: str, chosen: list[Part]) -> None:
+def attach(counts: str, margins: str, counted: Counted) -> tuple[int, int]:
     """Make the parts' tables the partitions of the copies, then sum the nation's rows and
-    margins from the provinces'."""
+    margins from the provinces'. Returns the rows of each copy (counted, not scanned)."""
     from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins
 
     with connection.cursor() as cursor:
-        for part in chosen:
+        for part in counted.parts:
             for table in (counts, margins):
                 cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {part.name(table)} "
                                f"FOR VALUES {part.bounds()}")
-    _sum_levels(TABLES["children"], counts, by_level=False, levels=[Level.NATION])
-    _sum_margins(counts, margins, above=Level.PROVINCE)
+        _sum_levels(TABLES["children"], counts, by_level=False, levels=[Level.NATION])
+        _sum_margins(counts, margins, above=Level.PROVINCE)
+        nation = []
+        for table in (counts, margins):  # the nation's rows: on the key's first column
+            cursor.execute(f"SELECT count(*) FROM {table} WHERE level = {Level.NATION}")  # noqa: S608
+            nation.append(cursor.fetchone()[0])
+    rows, margin_rows = (sum(column) for column in zip(*counted.sizes, strict=True))
+    return rows + nation[0], margin_rows + nation[1]
 
 
 def write_holdings(rows: list[tuple], today: date, states: str) -> None:
@@ -464,13 +480,14 @@ MARGIN_KEY = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band
 
 
 def sum_children(cursor, villages: str, counts: str, margins: str,
-                 top: int = Level.NATION) -> None:
+                 top: int = Level.NATION) -> int:
     """The children rows of every level above the villages up to ``top`` and their margins:
     the townships' rows and margins in one pass over the village rows of ``villages``; the
     counties' rows from the townships' into a small table, the levels above summed there level
     by level, the counties' margins from the counties' rows and those above from them. Then
     the table ``counts`` of every level's rows, created in the primary key's order (level by
-    level, each in code order), so that building the key sorts rows already in order."""
+    level, each in code order), so that building the key sorts rows already in order; returns
+    its rows."""
     from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
     townships, upper = f"{villages}_levels", f"{villages}_upper"
@@ -497,7 +514,9 @@ def sum_children(cursor, villages: str, counts: str, margins: str,
                    f"(SELECT * FROM {upper} ORDER BY {key}) u UNION ALL "
                    f"SELECT level, code, category, sex, age, area, n FROM {townships} "
                    f"WHERE level IS NOT NULL UNION ALL SELECT * FROM {villages}")
+    rows = cursor.rowcount
     cursor.execute(f"DROP TABLE {townships}, {upper}")
+    return rows
 
 
 def _with_margins(rows: str, level: int, to: int) -> str:

@@ -223,34 +223,37 @@ def rebuild(today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             RollupMark.objects.update_or_create(name=CLOCK, defaults={"day": today, "at": now})
             into.update(bulk.begin(tables) if in_sql else _empty(tables))
-            _recount(today, into, in_sql, connections)
-            return {table.name: table.model.objects.count() for table in tables}
+            known = _recount(today, into, in_sql, connections)
+            return {table.name: known[table] if table in known else table.model.objects.count()
+                    for table in tables}
     except BaseException:
         if in_sql and connections > 1 and into:
             bulk.drop(bulk.scratch(into[TABLES[CHILDREN]], into[MARGINS], connections))
         raise
 
 
-def _recount(today: date, into: dict, in_sql: bool, connections: int) -> None:
+def _recount(today: date, into: dict, in_sql: bool, connections: int) -> dict[Table, int]:
+    """Fill the tables ``into``; returns the rows of those it knows without a scan."""
     counts = TABLES[CHILDREN]
     if not in_sql:
         _count_sources(today, into, Level.COUNTY)
         for name, table in TABLES.items():
             _sum_levels(table, into[table], by_level=name != CHILDREN)
         _sum_margins(into[counts], into[MARGINS])
-        return
+        return {}
     # The children are counted by the database (on connections of their own meanwhile);
     # without them, a prefecture's events are few enough to hold at once: 340 rounds of
     # queries instead of 2,850.
     with bulk.children_counted(today, into[counts], into[MARGINS], connections) as counted:
         _count_sources(today, into, Level.PREFECTURE, skip=CHILDREN)
-        parts, holdings = counted()
-    bulk.write_holdings(holdings, today, into[TABLES[STATES]])
+        children = counted()
+    bulk.write_holdings(children.holdings, today, into[TABLES[STATES]])
     for table in TABLES.values():
         if table is not counts:
             _sum_levels(table, into[table], by_level=True)
-    bulk.attach(into[counts], into[MARGINS], parts)
+    rows = bulk.attach(into[counts], into[MARGINS], children)
     bulk.swap(into)
+    return dict(zip((counts, MARGINS), rows, strict=True))
 
 
 def _count_sources(today: date, into: dict, level: Level, skip: str = "") -> None:

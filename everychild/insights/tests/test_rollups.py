@@ -159,8 +159,9 @@ def test_rebuild_on_connections_of_its_own_equals_incremental(world, settings):
             cursor.execute("ANALYZE registry_child")
         assert len(bulk.id_ranges(2)) == 2
     incremental = snapshot()
-    rebuild(TODAY)
+    rows = rebuild(TODAY)
     assert snapshot() == incremental
+    assert rows == {model._meta.db_table: model.objects.count() for model in TABLES}
     if connection.vendor == "postgresql":
         assert partitions() == [
             ("insights_childcount_p0", "FOR VALUES FROM (MINVALUE) TO ('61')"),
