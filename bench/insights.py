@@ -370,7 +370,7 @@ def timed_rebuild() -> tuple[float, dict[str, int], dict[str, float]]:
     sources = dict(rollups.SOURCES)
     steps = [(module, name, getattr(module, name)) for module, names in (
         (rollups, ("_empty", "_write_base")),  # the children's level sums: in their parts
-        (bulk, ("begin", "write_holdings", "attach", "swap"))) for name in names]
+        (bulk, ("begin", "write_holdings", "key", "attach", "swap"))) for name in names]
     count_part, write_kids = bulk._count_part, bulk.write_kids
     rollups.SOURCES.update({name: clocked(f"source.{name}", f) for name, f in sources.items()})
     for module, name, function in steps:

@@ -181,9 +181,18 @@ def _partitioned(cursor, table: str) -> bool:
     return cursor.fetchone()[0]
 
 
+def key(into: dict) -> None:
+    """The primary key of each plain copy, once it is filled (one sort, not an insert at a
+    time; a partitioned copy has its key already)."""
+    with connection.cursor() as cursor:
+        for table, name in into.items():
+            if not _partitioned(cursor, name):
+                cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pk PRIMARY KEY "
+                               f"({', '.join(table.key)})")
+
+
 def swap(into: dict) -> None:
-    """Index each copy (one sort, not an insert at a time; a partitioned copy has its key
-    already) and put it in the live table's place, under the live table's name and its
+    """Put each copy, keyed, in the live table's place, under the live table's name and its
     primary key's name; the parts of a partitioned copy take the live parts' names."""
     with connection.cursor() as cursor:
         for table, name in into.items():
@@ -191,9 +200,6 @@ def swap(into: dict) -> None:
                            "AND conrelid = %s::regclass", [table.name])
             (key_name,) = cursor.fetchone()
             parted = _partitioned(cursor, name)
-            if not parted:
-                cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pk PRIMARY KEY "
-                               f"({', '.join(table.key)})")
             cursor.execute(f"DROP TABLE {table.name}")
             cursor.execute(f"ALTER TABLE {name} RENAME TO {table.name}")
             cursor.execute(f"ALTER TABLE {table.name} RENAME CONSTRAINT {name}_pk TO {key_name}")
@@ -262,22 +268,28 @@ def parts(count: int) -> list[Part]:
 
 @dataclass(frozen=True)
 class Counted:
-    """What the children's count gave: its parts, the rows of allowance holdings
-    (``write_holdings``) and each part's (children rows, margin rows)."""
+    """The children's parts and each part's (children rows, margin rows)."""
 
     parts: list[Part]
-    holdings: list[tuple]
     sizes: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Counting:
+    """The children's count under way: ``holdings()`` waits for the rows per child and returns
+    the rows of allowance holdings (``write_holdings``); ``counted()`` waits for the parts."""
+
+    holdings: Callable[[], list[tuple]]
+    counted: Callable[[], Counted]
 
 
 @contextmanager
 def children_counted(today: date, counts: str, margins: str,
-                     connections: int) -> Iterator[Callable[[], Counted]]:
+                     connections: int) -> Iterator[Counting]:
     """Count the children rollup's rows of every place up to the provinces and their margins
     in two steps: the rows per child (``write_kids``) a range of ids at a time, then a part
     of the provinces at a time (``parts``) from those, into tables of the part's own that
-    ``attach`` makes partitions of ``counts`` and ``margins``. Yields a function that waits
-    for the count and returns what was counted (``Counted``).
+    ``attach`` makes partitions of ``counts`` and ``margins``.
 
     With more than one connection, the ranges and then the parts are counted on that many
     connections of their own while the caller goes on: the ranges each in a transaction that
@@ -291,7 +303,7 @@ def children_counted(today: date, counts: str, margins: str,
             holdings = write_kids(cursor, today=today, name=kids[0], ids=(None, None))
             sizes = [_count_part(part, kids, counts, margins, cursor) for part in chosen]
             cursor.execute(f"DROP TABLE {kids[0]}")
-        yield lambda: Counted(chosen, holdings, sizes)
+        yield Counting(lambda: holdings, lambda: Counted(chosen, sizes))
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
@@ -303,12 +315,8 @@ def children_counted(today: date, counts: str, margins: str,
                             snapshot) for name, ids in zip(kids, ranges, strict=True)]
         done = [pool.submit(_on_own, partial(_count_part, part, kids, counts, margins,
                                              alone=True), after=rows) for part in chosen]
-
-        def counted() -> Counted:
-            sizes = [future.result() for future in done]  # raises what a part raised
-            return Counted(chosen, [row for future in rows for row in future.result()], sizes)
-
-        yield counted
+        yield Counting(lambda: [row for future in rows for row in future.result()],
+                       lambda: Counted(chosen, [future.result() for future in done]))
     drop(kids)
 
 

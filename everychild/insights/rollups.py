@@ -244,13 +244,15 @@ def _recount(today: date, into: dict, in_sql: bool, connections: int) -> dict[Ta
     # The children are counted by the database (on connections of their own meanwhile);
     # without them, a prefecture's events are few enough to hold at once: 340 rounds of
     # queries instead of 2,850.
-    with bulk.children_counted(today, into[counts], into[MARGINS], connections) as counted:
+    # The other tables are finished meanwhile too.
+    with bulk.children_counted(today, into[counts], into[MARGINS], connections) as counting:
         _count_sources(today, into, Level.PREFECTURE, skip=CHILDREN)
-        children = counted()
-    bulk.write_holdings(children.holdings, today, into[TABLES[STATES]])
-    for table in TABLES.values():
-        if table is not counts:
-            _sum_levels(table, into[table], by_level=True)
+        bulk.write_holdings(counting.holdings(), today, into[TABLES[STATES]])
+        for table in TABLES.values():
+            if table is not counts:
+                _sum_levels(table, into[table], by_level=True)
+        bulk.key(into)
+        children = counting.counted()
     rows = bulk.attach(into[counts], into[MARGINS], children)
     bulk.swap(into)
     return dict(zip((counts, MARGINS), rows, strict=True))
