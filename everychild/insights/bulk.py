@@ -28,7 +28,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr
 
 from everychild.insights.models import ChildCount, ChildMargin
 from everychild.insights.sources import (
@@ -248,15 +249,19 @@ class Part:
 
 def parts(count: int) -> list[Part]:
     """At most ``count`` parts of the provinces in code order, of about as many children each
-    by the rollup's own province totals (as many provinces each when there are none yet)."""
+    by the rollup's own province totals (before there are any, as many villages each: where
+    children live)."""
     provinces = sorted(code[:2] for code in Division.objects.filter(level=Level.PROVINCE)
                        .values_list("code", flat=True))
     count = min(count, len(provinces))
     if count < 2:
         return [Part(0, None, None)]
-    totals = dict(ChildCount.objects.filter(level=Level.PROVINCE, category=ALL)
-                  .values_list("code").annotate(n=Sum("n")))
-    before = [0, *accumulate(1 + totals.get(prefix.ljust(12, "0"), 0) for prefix in provinces)]
+    totals = {code[:2]: n for code, n in ChildCount.objects.filter(
+        level=Level.PROVINCE, category=ALL).values_list("code").annotate(n=Sum("n"))}
+    if not totals:
+        totals = dict(Division.objects.filter(level=Level.VILLAGE).annotate(
+            prefix=Substr("code", 1, 2)).values_list("prefix").annotate(n=Count("code")))
+    before = [0, *accumulate(1 + totals.get(prefix, 0) for prefix in provinces)]
     starts = [0]
     for k in range(1, count):  # the k-th part starts where the children before come nearest
         target = before[-1] * k / count  # k / count of them, leaving a province for each after

@@ -125,6 +125,18 @@ def test_a_part_counts_the_places_of_its_provinces(world):
     assert below | above == whole
 
 
+def test_before_any_rollup_the_parts_weigh_the_provinces_by_their_villages(demo_places):
+    """With no rollup rows yet, two provinces without villages in front of the demo's Yunnan
+    (53: 77 villages) and Shaanxi (61: 287) go with Yunnan: by villages, not by provinces
+    (which would split two and two, at 53). Once counted, the children weigh instead."""
+    for code, name in (("110000000000", "北京市"), ("120000000000", "天津市")):
+        Division.objects.create(code=code, level=1, name=name)
+    assert bulk.parts(2) == [bulk.Part(0, None, "61"), bulk.Part(1, "61", None)]
+    ChildCount.objects.create(level=1, code="110000000000", category="all", sex="male", age=3,
+                              area="U", n=1000)
+    assert bulk.parts(2) == [bulk.Part(0, None, "12"), bulk.Part(1, "12", None)]
+
+
 def test_ranges_of_ids_count_as_the_whole(world):
     """The rows per child written a range of ids at a time (split between the third and the
     fourth child, so each range holds children of two villages) count as all at once, their
