@@ -35,8 +35,9 @@ def scratch_env(var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def everychild(var_dir: Path, *args: str, timeout: float = 60, **extra: str) -> str:
-    """Run one ``everychild`` command to completion; return its standard output."""
+def everychild(var_dir: Path, *args: str, timeout: float = 300, **extra: str) -> str:
+    """Run one ``everychild`` command to completion; return its standard output. The timeout
+    only guards against a hang: on a busy two-core machine collectstatic took over a minute."""
     done = subprocess.run(
         [*EVERYCHILD, *args], env=scratch_env(var_dir, **extra), capture_output=True,
         text=True, timeout=timeout, cwd=var_dir,
