@@ -499,8 +499,9 @@ def sum_children(cursor, villages: str, counts: str, margins: str,
     counties' rows from the townships' into a small table, the levels above summed there level
     by level, the counties' margins from the counties' rows and those above from them. Then
     the table ``counts`` of every level's rows, created in the primary key's order (level by
-    level, each in code order), so that building the key sorts rows already in order; returns
-    its rows."""
+    level, each in code order), so that building the key sorts rows already in order (the
+    townships' come out of their pass hashed: at 10 M children 5.9 M of 25 M rows of a part, the
+    villages' in order); returns its rows."""
     from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
     townships, upper = f"{villages}_levels", f"{villages}_upper"
@@ -525,8 +526,8 @@ def sum_children(cursor, villages: str, counts: str, margins: str,
     key = ", ".join(TABLES["children"].key)
     cursor.execute(f"CREATE TABLE {counts} AS SELECT * FROM "  # noqa: S608
                    f"(SELECT * FROM {upper} ORDER BY {key}) u UNION ALL "
-                   f"SELECT level, code, category, sex, age, area, n FROM {townships} "
-                   f"WHERE level IS NOT NULL UNION ALL SELECT * FROM {villages}")
+                   f"(SELECT level, code, category, sex, age, area, n FROM {townships} "
+                   f"WHERE level IS NOT NULL ORDER BY {key}) UNION ALL SELECT * FROM {villages}")
     rows = cursor.rowcount
     cursor.execute(f"DROP TABLE {townships}, {upper}")
     return rows
