@@ -247,13 +247,16 @@ class Part:
         return f"FROM ({low}) TO ({high})"
 
 
-def parts(count: int) -> list[Part]:
-    """At most ``count`` parts of the provinces in code order, of about as many children each
-    by the rollup's own province totals (before there are any, as many villages each: where
-    children live)."""
+def parts(connections: int) -> list[Part]:
+    """Parts of the provinces in code order, of about as many children each by the rollup's
+    own province totals (before there are any, as many villages each: where children live):
+    one per connection, or more where the registry holds more than
+    ``EVERYCHILD_ROLLUP_PART_CHILDREN`` children per connection, so that each part's sorts
+    stay in memory (the parts then queue for the connections)."""
     provinces = sorted(code[:2] for code in Division.objects.filter(level=Level.PROVINCE)
                        .values_list("code", flat=True))
-    count = min(count, len(provinces))
+    count = min(max(connections, -(-_registered() // settings.EVERYCHILD_ROLLUP_PART_CHILDREN)),
+                len(provinces))
     if count < 2:
         return [Part(0, None, None)]
     totals = {code[:2]: n for code, n in ChildCount.objects.filter(
@@ -269,6 +272,14 @@ def parts(count: int) -> list[Part]:
                           key=lambda i: abs(before[i] - target)))
     bounds = [None, *(provinces[i] for i in starts[1:]), None]
     return [Part(i, bounds[i], bounds[i + 1]) for i in range(count)]
+
+
+def _registered() -> int:
+    """The children in the registry as the planner last counted them (no scan)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                       [Child._meta.db_table])
+        return max(cursor.fetchone()[0], 0)
 
 
 @dataclass(frozen=True)
@@ -356,14 +367,15 @@ def _on_own(job, snapshot: str | None = None, after: Sequence[Future] = ()):
         connection.close()
 
 
-def scratch(counts: str, margins: str, count: int) -> list[str]:
-    """Every table that counting on ``count`` connections may leave behind (a failed rebuild
-    drops them: the tables counted on connections of their own are committed)."""
-    names = [f"{Part(i, None, None).name(table)}" for i in range(count)
-             for table in (counts, margins)]
-    villages = [f"{Part(i, None, None).name(counts)}_villages" for i in range(count)]
-    return (names + [f"{counts}_kids{i}" for i in range(count)] + villages
-            + [f"{name}_{step}" for name in villages for step in ("levels", "upper")])
+def scratch(counts: str, margins: str) -> list[str]:
+    """Every table that counting into ``counts`` and ``margins`` on connections of their own
+    may have left behind (their names begin so; a failed rebuild drops them: they were
+    committed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relnamespace = current_schema()::"
+                       "regnamespace AND relkind IN ('r', 'p') AND (starts_with(relname, %s) "
+                       "OR starts_with(relname, %s)) ORDER BY 1", [f"{counts}_", f"{margins}_"])
+        return [name for (name,) in cursor.fetchall()]
 
 
 def drop(names: list[str]) -> None:

@@ -228,7 +228,7 @@ def rebuild(today: date | None = None) -> dict[str, int]:
                     for table in tables}
     except BaseException:
         if in_sql and connections > 1 and into:
-            bulk.drop(bulk.scratch(into[TABLES[CHILDREN]], into[MARGINS], connections))
+            bulk.drop(bulk.scratch(into[TABLES[CHILDREN]], into[MARGINS]))
         raise
 
 

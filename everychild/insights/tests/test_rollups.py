@@ -172,6 +172,32 @@ def test_rebuild_on_connections_of_its_own_equals_incremental(world, settings):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_more_parts_than_connections_take_them_in_turn(world, settings):
+    """Where the registry holds more children than a part should (one each here), the
+    provinces are cut into more parts than there are connections, which count them in turn:
+    an empty Beijing, Yunnan and Shaanxi, three parts on two connections. The rows are those
+    kept from the outbox all the same."""
+    from everychild.insights import bulk
+    from everychild.places.models import Division
+
+    settings.EVERYCHILD_ROLLUP_CONNECTIONS = 2
+    settings.EVERYCHILD_ROLLUP_PART_CHILDREN = 1
+    Division.objects.create(code="110000000000", level=1, name="北京市")
+    with connection.cursor() as cursor:  # the planner's count of the children: three
+        cursor.execute("ANALYZE registry_child")
+    assert len(bulk.parts(2)) == 3
+    incremental = snapshot()
+    rebuild(TODAY)
+    assert snapshot() == incremental
+    assert partitions() == [
+        ("insights_childcount_p0", "FOR VALUES FROM (MINVALUE) TO ('53')"),
+        ("insights_childcount_p1", "FOR VALUES FROM ('53') TO ('61')"),
+        ("insights_childcount_p2", "FOR VALUES FROM ('61') TO (MAXVALUE)")]
+    assert not scratch_tables()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_rebuild_leaves_the_live_tables_and_no_scratch(world, settings, monkeypatch):
     """The rebuild fails while the other sources are read. On PostgreSQL the children's
     connections have committed their tables by the time it gives up: it drops them. The live
