@@ -316,7 +316,8 @@ def children_counted(today: date, counts: str, margins: str,
     if connections < 2:
         with connection.cursor() as cursor:
             kids = [f"{counts}_kids0"]
-            holdings = write_kids(cursor, today=today, name=kids[0], ids=(None, None))
+            holdings = write_kids(cursor, today=today, name=kids[0], ids=(None, None),
+                                  into=chosen)
             sizes = [_count_part(part, kids, counts, margins, cursor) for part in chosen]
             cursor.execute(f"DROP TABLE {kids[0]}")
         yield Counting(lambda: holdings, lambda: Counted(chosen, sizes))
@@ -327,8 +328,9 @@ def children_counted(today: date, counts: str, margins: str,
     ranges = id_ranges(connections)
     kids = [f"{counts}_kids{i}" for i in range(len(ranges))]
     with ThreadPoolExecutor(connections) as pool:  # waits for every job, even on an error
-        rows = [pool.submit(_on_own, partial(write_kids, today=today, name=name, ids=ids),
-                            snapshot) for name, ids in zip(kids, ranges, strict=True)]
+        rows = [pool.submit(_on_own, partial(write_kids, today=today, name=name, ids=ids,
+                                             into=chosen), snapshot)
+                for name, ids in zip(kids, ranges, strict=True)]
         done = [pool.submit(_on_own, partial(_count_part, part, kids, counts, margins,
                                              alone=True), after=rows) for part in chosen]
         yield Counting(lambda: [row for future in rows for row in future.result()],
@@ -450,16 +452,29 @@ def write_holdings(rows: list[tuple], today: date, states: str) -> None:
             copy.write_row((BASE, place, "children.entitled_not_receiving", kind, n))
 
 
-def write_kids(cursor, today: date, name: str, ids: tuple[str | None, str | None]) -> list[tuple]:
+def write_kids(cursor, today: date, name: str, ids: tuple[str | None, str | None],
+               into: Sequence[Part] = ()) -> list[tuple]:
     """Step one for the children whose id is in [ids[0], ids[1]) (None: no bound): their rows
-    into the table ``name``. Returns their allowance holdings (place, entitling categories
-    held, allowances paid, children)."""
+    into the table ``name``, partitioned by place ``into`` the parts (an unlogged table each,
+    so that a part reads its own children only). Returns their allowance holdings (place,
+    entitling categories held, allowances paid, children)."""
     params = {**_params(today), "entitling": _entitling(today)}
     names = {**_tables(), "kids": name, "ids": _between("c.id", ids),
              "child_ids": _between("child_id", ids)}
     _work_memory(cursor)
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
-    _planned(cursor, _MERGED, f"CREATE UNLOGGED TABLE {name} AS {_KIDS.format(**names)}", params)
+    cursor.execute(f"DROP TABLE IF EXISTS {name}, {name}_shape")
+    kids = _KIDS.format(**names)
+    if len(into) > 1:
+        cursor.execute(f"CREATE UNLOGGED TABLE {name}_shape AS {kids} WITH NO DATA", params)
+        cursor.execute(f"CREATE TABLE {name} (LIKE {name}_shape) "
+                       "PARTITION BY RANGE (place COLLATE \"C\")")
+        cursor.execute(f"DROP TABLE {name}_shape")
+        for part in into:
+            cursor.execute(f"CREATE UNLOGGED TABLE {part.name(name)} PARTITION OF {name} "
+                           f"FOR VALUES {part.bounds()}")
+        _planned(cursor, _MERGED, f"INSERT INTO {name} {kids}", params)
+    else:
+        _planned(cursor, _MERGED, f"CREATE UNLOGGED TABLE {name} AS {kids}", params)
     cursor.execute(_HOLDINGS.format(**names), params)
     holdings = cursor.fetchall()
     cursor.execute(f"ANALYZE {name}")
