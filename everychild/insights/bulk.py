@@ -17,7 +17,7 @@ incremental tests run on PostgreSQL too, on one connection and on several.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,9 +42,16 @@ from everychild.insights.sources import (
     CENSUS_MIGRANT,
     POLICY_CATEGORIES,
 )
-from everychild.places.codes import Level
+from everychild.places.codes import CODE_LENGTH, Level
 from everychild.places.models import Division
-from everychild.registry.models import Child, ChildCategory, HukouType, ParentSituation, SituationKind
+from everychild.registry.models import (
+    Child,
+    ChildCategory,
+    HukouType,
+    ParentSituation,
+    Sex,
+    SituationKind,
+)
 from everychild.rules.benefits import entitlements, entitling_categories, policy_for
 from everychild.services.models import Benefit, BenefitStatus
 
@@ -96,16 +103,18 @@ _HUKOU_AREA = ("CASE k.hukou_type WHEN %(rural)s THEN 'R' WHEN %(urban)s THEN 'U
                "ELSE '?' END")
 
 # Step two, from those rows: each child's rows (category, area) unnested from the categories it
-# holds (the village's area) and the census counts it is in (its hukou's area), grouped in
-# byte order (COLLATE "C", as the rollup's keys compare): the registry's columns have the
-# database's collation, whose comparisons call the C library's strcoll on every pair, where
-# byte order compares the first bytes of each key as one integer.
+# holds (the village's area) and the census counts it is in (its hukou's area), each keyed by
+# one integer whose order is the primary key's: the place's twelve digits, then the rank in byte
+# order (as the rollup's keys compare) of the category, of the sex, the age, the rank of the
+# area (see ``_KEY``). The rows are sorted and grouped on that integer and only the groups turned
+# back into the columns: at 10 M children, a part of 0.95 M children took 10.1 s against 20.9 s
+# sorting on the five text columns.
 _CHILDREN = """
 WITH counted AS (
-    SELECT k.place COLLATE "C" AS place, k.sex COLLATE "C" AS sex, k.age,
+    SELECT k.place, k.sex, k.age,
            CASE left(COALESCE(d.urban_rural, ''), 1) WHEN '1' THEN 'U' WHEN '2' THEN 'R'
-                ELSE '?' END COLLATE "C" AS area,
-           {hukou_area} COLLATE "C" AS hukou_area,
+                ELSE '?' END AS area,
+           {hukou_area} AS hukou_area,
            ARRAY[%(all)s::text]
            || CASE WHEN k.in_policy THEN ARRAY[%(any)s::text] ELSE '{{}}'::text[] END
            || k.categories AS categories,
@@ -114,13 +123,39 @@ WITH counted AS (
            || CASE WHEN COALESCE(k.hukou_division_code, '') <> ''
                     AND left(k.hukou_division_code, 9) <> left(k.place, 9)
                    THEN ARRAY[%(migrant)s::text] ELSE '{{}}'::text[] END AS census
-    FROM {kids} k LEFT JOIN {division} d ON d.code = k.place)
+    FROM {kids} k LEFT JOIN {division} d ON d.code = k.place),
+keyed AS (
+    SELECT {key} AS key
+    FROM counted c CROSS JOIN LATERAL (
+        SELECT x, c.area FROM unnest(c.categories) x
+        UNION ALL SELECT x, c.hukou_area FROM unnest(c.census) x) u (category, area))
 SELECT {columns}
-FROM counted c CROSS JOIN LATERAL (
-    SELECT x COLLATE "C", c.area FROM unnest(c.categories) x
-    UNION ALL SELECT x COLLATE "C", c.hukou_area FROM unnest(c.census) x) u (category, area)
-GROUP BY c.place, u.category, c.sex, c.age, u.area
+FROM (SELECT key, COUNT(*) AS n FROM keyed GROUP BY key) g
 """
+# The fields of step two's key below the place, from the lowest bit: (name, bits, value); a
+# rank counts from 1 in the field's values listed by ``_ranks``. The place takes the 40 bits
+# above them (twelve digits < 2**40): the key stays below 2**63.
+_KEY = (("area", 2, "array_position(%(area)s::text[], u.area)"),
+        ("age", 5, "c.age"),
+        ("sex", 2, "array_position(%(sex)s::text[], c.sex::text)"),
+        ("category", 14, "array_position(%(category)s::text[], u.category)"))
+_AREAS = ("?", "R", "U")
+
+
+def _key() -> tuple[str, tuple[str, ...]]:
+    """SQL: step two's key of a row, and the columns (code, category, sex, age, area) read
+    back from it (``key``)."""
+    shifts = list(accumulate((bits for _name, bits, _value in _KEY), initial=0))
+    terms = [f"(({value})::bigint << {shift})"
+             for (_name, _bits, value), shift in zip(_KEY, shifts, strict=False)]
+    fields = {name: f"((key >> {shift}) & {2 ** bits - 1})"
+              for (name, bits, _value), shift in zip(_KEY, shifts, strict=False)}
+    back = {name: field if name == "age" else f"(%({name})s::text[])[{field}::int]"
+            for name, field in fields.items()}
+    code = f"lpad((key >> {shifts[-1]})::text, {CODE_LENGTH}, '0')"
+    return (" | ".join([*terms, f"(c.place::bigint << {shifts[-1]})"]),
+            (code, back["category"], back["sex"], back["age"], back["area"]))
+
 
 # The children holding a category that entitles to an allowance, from step one's rows, grouped
 # by place, the entitling categories held (all that ``entitlements`` reads) and the allowances
@@ -318,20 +353,23 @@ def children_counted(today: date, counts: str, margins: str,
             kids = [f"{counts}_kids0"]
             holdings = write_kids(cursor, today=today, name=kids[0], ids=(None, None),
                                   into=chosen)
-            sizes = [_count_part(part, kids, counts, margins, cursor) for part in chosen]
+            ranked = held_ranks(cursor)
+            sizes = [_count_part(part, kids, counts, margins, ranked, cursor)
+                     for part in chosen]
             cursor.execute(f"DROP TABLE {kids[0]}")
         yield Counting(lambda: holdings, lambda: Counted(chosen, sizes))
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_export_snapshot()")
-        (snapshot,) = cursor.fetchone()
+    with connection.cursor() as cursor:  # the categories held as the snapshot has them
+        cursor.execute(f"SELECT pg_export_snapshot(), ({_HELD.format(**_tables())})")
+        snapshot, held = cursor.fetchone()
+    ranked = ranks(held)
     ranges = id_ranges(connections)
     kids = [f"{counts}_kids{i}" for i in range(len(ranges))]
     with ThreadPoolExecutor(connections) as pool:  # waits for every job, even on an error
         rows = [pool.submit(_on_own, partial(write_kids, today=today, name=name, ids=ids,
                                              into=chosen), snapshot)
                 for name, ids in zip(kids, ranges, strict=True)]
-        done = [pool.submit(_on_own, partial(_count_part, part, kids, counts, margins,
+        done = [pool.submit(_on_own, partial(_count_part, part, kids, counts, margins, ranked,
                                              alone=True), after=rows) for part in chosen]
         yield Counting(lambda: [row for future in rows for row in future.result()],
                        lambda: Counted(chosen, [future.result() for future in done]))
@@ -386,8 +424,8 @@ def drop(names: list[str]) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
-                alone: bool = False) -> tuple[int, int]:
+def _count_part(part: Part, kids: list[str], counts: str, margins: str,
+                ranked: dict[str, list[str]], cursor, alone: bool = False) -> tuple[int, int]:
     """One part's tables from the rows per child in ``kids``: its village rows (a scratch
     table), the levels above up to the provinces and their margins, each table with the live
     table's constraints, its primary key and a CHECK that its codes are in the part (so that
@@ -404,7 +442,7 @@ def _count_part(part: Part, kids: list[str], counts: str, margins: str, cursor,
             cursor.execute("SELECT set_config(%s, '0', true)", [name])
     cursor.execute(f"DROP TABLE IF EXISTS {mine}, {margins_mine}, {villages}, {villages}_levels, "
                    f"{villages}_upper")
-    write_children(cursor, villages, kids, part)
+    write_children(cursor, villages, kids, part, ranked)
     cursor.execute(f"CREATE TABLE {margins_mine} (LIKE {ChildMargin._meta.db_table} "
                    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     rows = sum_children(cursor, villages, mine, margins_mine, top=Level.PROVINCE)
@@ -487,18 +525,52 @@ def _between(column: str, ids: tuple[str | None, str | None]) -> str:
                    for op, bound in ((">=", ids[0]), ("<", ids[1])) if bound)
 
 
-def write_children(cursor, villages: str, kids: list[str], part: Part) -> None:
+def write_children(cursor, villages: str, kids: list[str], part: Part,
+                   ranked: dict[str, list[str]]) -> None:
     """Step two for the part's places, from the rows per child in the tables ``kids``: the
     village rows, in the primary key's order, created by one statement as the unlogged table
-    ``villages`` with the live table's columns."""
+    ``villages`` with the live table's columns; ``ranked``: ``ranks`` of every value the
+    children hold."""
     rows = " UNION ALL ".join(f"SELECT * FROM {name} WHERE true{part.within('place')}"  # noqa: S608
                               for name in kids)
-    select = _CHILDREN.format(hukou_area=_HUKOU_AREA,
-                              columns=_typed(ChildCount, ("c.place", "u.category", "c.sex",
-                                                          "c.age", "u.area", "COUNT(*)")),
+    key, back = _key()
+    select = _CHILDREN.format(hukou_area=_HUKOU_AREA, key=key,
+                              columns=_typed(ChildCount, (*back, "n")),
                               **{**_tables(), "kids": f"({rows})"})
-    _planned(cursor, _SORTED, f"CREATE UNLOGGED TABLE {villages} AS {select}", _labels())
+    _planned(cursor, _SORTED, f"CREATE UNLOGGED TABLE {villages} AS {select}",
+             {**_labels(), **ranked})
     cursor.execute(f"ANALYZE {villages}")  # a new table: the sums' plans need its figures
+
+
+# Every category a child has held, read off the index on the registry's categories one
+# category at a time (a probe each, not a scan).
+_HELD = """
+WITH RECURSIVE held (category) AS (
+    (SELECT category FROM {category} ORDER BY category LIMIT 1)
+    UNION ALL
+    SELECT (SELECT category FROM {category} WHERE category > h.category ORDER BY category
+            LIMIT 1) FROM held h WHERE h.category IS NOT NULL)
+SELECT ARRAY(SELECT category::text FROM held WHERE category IS NOT NULL)
+"""
+
+
+def ranks(held: Iterable[str]) -> dict[str, list[str]]:
+    """The values of each field of step two's key that holds a rank, in byte order: the
+    categories ``held`` and those the rollup adds, the sexes, the areas."""
+    labels = _labels()
+    added = (labels[name] for name in ("all", "any", "affected", "both_away", "migrant"))
+    found = {name: sorted(set(values), key=str.encode) for name, values in
+             (("category", [*held, *added]), ("sex", Sex.values), ("area", _AREAS))}
+    room = {name: bits for name, bits, _value in _KEY}
+    if ADULT >= 2 ** room["age"] or any(len(found[name]) >= 2 ** room[name] for name in found):
+        raise ValueError("more values than the rollup rebuild's key holds")
+    return found
+
+
+def held_ranks(cursor) -> dict[str, list[str]]:
+    """``ranks`` of the categories the registry holds now."""
+    cursor.execute(f"SELECT ({_HELD.format(**_tables())})")
+    return ranks(cursor.fetchone()[0])
 
 
 def _planned(cursor, plan: dict[str, str], sql: str, params: dict) -> None:
