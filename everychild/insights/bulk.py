@@ -42,7 +42,7 @@ from everychild.insights.sources import (
     CENSUS_MIGRANT,
     POLICY_CATEGORIES,
 )
-from everychild.places.codes import CODE_LENGTH, Level
+from everychild.places.codes import CODE_LENGTH, PREFIX_LENGTH, Level
 from everychild.places.models import Division
 from everychild.registry.models import (
     Child,
@@ -445,7 +445,7 @@ def _count_part(part: Part, kids: list[str], counts: str, margins: str,
     write_children(cursor, villages, kids, part, ranked)
     cursor.execute(f"CREATE TABLE {margins_mine} (LIKE {ChildMargin._meta.db_table} "
                    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    rows = sum_children(cursor, villages, mine, margins_mine, top=Level.PROVINCE)
+    rows = sum_children(cursor, villages, mine, margins_mine, ranked, top=Level.PROVINCE)
     cursor.execute(f"DROP TABLE {villages}")
     cursor.execute(f"SELECT count(*) FROM {margins_mine}")  # noqa: S608 - our table's name
     margin_rows = cursor.fetchone()[0]
@@ -529,13 +529,13 @@ def write_children(cursor, villages: str, kids: list[str], part: Part,
                    ranked: dict[str, list[str]]) -> None:
     """Step two for the part's places, from the rows per child in the tables ``kids``: the
     village rows, in the primary key's order, created by one statement as the unlogged table
-    ``villages`` with the live table's columns; ``ranked``: ``ranks`` of every value the
-    children hold."""
+    ``villages`` with the live table's columns and the rows' integer ``key``; ``ranked``:
+    ``ranks`` of every value the children hold."""
     rows = " UNION ALL ".join(f"SELECT * FROM {name} WHERE true{part.within('place')}"  # noqa: S608
                               for name in kids)
     key, back = _key()
     select = _CHILDREN.format(hukou_area=_HUKOU_AREA, key=key,
-                              columns=_typed(ChildCount, (*back, "n")),
+                              columns=f"{_typed(ChildCount, (*back, 'n'))}, key",
                               **{**_tables(), "kids": f"({rows})"})
     _planned(cursor, _SORTED, f"CREATE UNLOGGED TABLE {villages} AS {select}",
              {**_labels(), **ranked})
@@ -585,67 +585,64 @@ def _planned(cursor, plan: dict[str, str], sql: str, params: dict) -> None:
         cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
-# The margins of a group of GROUPING SETS (..., (sex), (band), (area), ()): its key.
+# The margins' GROUPING SETS (sex), (band), (area), (): the key of each.
 MARGIN_SETS = "(sex), (band), (area), ()"
 MARGIN_KEY = ("CASE WHEN GROUPING(sex) = 0 THEN 'sex:' || sex WHEN GROUPING(band) = 0 THEN band "
               "WHEN GROUPING(area) = 0 THEN 'area:' || area ELSE 'total' END COLLATE \"C\"")
 
 
-def sum_children(cursor, villages: str, counts: str, margins: str,
+def sum_children(cursor, villages: str, counts: str, margins: str, ranked: dict[str, list[str]],
                  top: int = Level.NATION) -> int:
     """The children rows of every level above the villages up to ``top`` and their margins:
-    the townships' rows and margins in one pass over the village rows of ``villages``; the
-    counties' rows from the townships' into a small table, the levels above summed there level
-    by level, the counties' margins from the counties' rows and those above from them. Then
-    the table ``counts`` of every level's rows, created in the primary key's order (level by
-    level, each in code order), so that building the key sorts rows already in order (the
-    townships' come out of their pass hashed: at 10 M children 5.9 M of 25 M rows of a part, the
-    villages' in order); returns its rows."""
+    the townships' rows from the village rows of ``villages`` (``write_children``), summed on
+    their integer keys with the village's digits cleared, so that they too come out in the
+    primary key's order; the townships' margins from their rows; the counties' rows from the
+    townships' into a small table, the levels above summed there level by level, the counties'
+    margins from the counties' rows and those above from them. Then the table ``counts`` of
+    every level's rows, created in the primary key's order (level by level, each in code
+    order), so that building the key sorts rows already in order; returns its rows."""
     from everychild.insights.rollups import TABLES, _sum_levels, _sum_margins, code_sql
 
     townships, upper = f"{villages}_levels", f"{villages}_upper"
     county = BASE - 2
-    cursor.execute(f"CREATE UNLOGGED TABLE {townships} AS "
-                   f"{_with_margins(villages, BASE, BASE - 1)}")
-    cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
-                   f"SELECT {BASE - 1}, code, category, key, n FROM {townships} "
-                   "WHERE level IS NULL")
+    _key_sql, back = _key()
+    place = sum(bits for _name, bits, _value in _KEY)  # the place's digits start at this bit
+    digits = 10 ** (CODE_LENGTH - PREFIX_LENGTH[Level.TOWNSHIP])
+    township = (f"((((key >> {place}) / {digits}) * {digits}) << {place}) "
+                f"| (key & {2 ** place - 1})")
+    _planned(cursor, _SORTED, f"CREATE UNLOGGED TABLE {townships} AS SELECT "  # noqa: S608
+             f"{_typed(ChildCount, (*back, 'n'), level=BASE - 1)} FROM (SELECT {township} AS "
+             f"key, SUM(n) AS n FROM {villages} GROUP BY 1) g", ranked)
+    cursor.execute(f"ANALYZE {townships}")
+    cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "
+                   f"{_margins(townships, BASE - 1)}")
     code = code_sql(county)
     columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
                      level=county)
     cursor.execute(f"CREATE UNLOGGED TABLE {upper} AS SELECT {columns} "  # noqa: S608
-                   f"FROM {townships} WHERE level = {BASE - 1} "
-                   f"GROUP BY {code}, category, sex, age, area")
+                   f"FROM {townships} GROUP BY {code}, category, sex, age, area")
     cursor.execute(f"ANALYZE {upper}")
     _sum_levels(TABLES["children"], upper, by_level=False, levels=range(county - 1, top - 1, -1))
-    cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "  # noqa: S608
-                   f"SELECT {county}, code, category, key, n FROM "
-                   f"({_with_margins(upper, county, county)}) m WHERE level IS NULL")
+    cursor.execute(f"INSERT INTO {margins} (level, code, category, key, n) "
+                   f"{_margins(upper, county)}")
     _sum_margins(upper, margins, above=county, top=top)
     key = ", ".join(TABLES["children"].key)
     cursor.execute(f"CREATE TABLE {counts} AS SELECT * FROM "  # noqa: S608
-                   f"(SELECT * FROM {upper} ORDER BY {key}) u UNION ALL "
-                   f"(SELECT level, code, category, sex, age, area, n FROM {townships} "
-                   f"WHERE level IS NOT NULL ORDER BY {key}) UNION ALL SELECT * FROM {villages}")
+                   f"(SELECT * FROM {upper} ORDER BY {key}) u UNION ALL SELECT * FROM {townships} "
+                   f"UNION ALL SELECT {key}, n FROM {villages}")
     rows = cursor.rowcount
     cursor.execute(f"DROP TABLE {townships}, {upper}")
     return rows
 
 
-def _with_margins(rows: str, level: int, to: int) -> str:
-    """SQL: the children rows of ``rows`` at ``level`` summed to the divisions at ``to``, and
-    their margins (level NULL and a key) in the same pass (PostgreSQL sorts once for the rows
-    and hashes the margins)."""
-    from everychild.insights.rollups import band_sql, code_sql
+def _margins(rows: str, level: int) -> str:
+    """SQL: (level, code, category, key, n) of the margins of the children rows of ``rows`` at
+    ``level``, every margin in one pass (PostgreSQL hashes them)."""
+    from everychild.insights.rollups import band_sql
 
-    code = code_sql(to)
-    whole = "GROUPING(sex, age, area) = 0"  # a row; the other sets are its margins
-    columns = _typed(ChildCount, (code, "category", "sex", "age", "area", "SUM(n)"),
-                     level=f"CASE WHEN {whole} THEN {to} END")
-    return (f"SELECT {columns}, CASE WHEN {whole} THEN NULL ELSE {MARGIN_KEY} END AS key "  # noqa: S608
-            f"FROM (SELECT code, category, sex, age, {band_sql()} AS band, area, n FROM {rows} "
-            f"WHERE level = {level}) t GROUP BY {code}, category, "
-            f"GROUPING SETS ((sex, age, area), {MARGIN_SETS})")
+    return (f"SELECT {level}, code, category, {MARGIN_KEY}, SUM(n) FROM (SELECT code, "  # noqa: S608
+            f"category, sex, {band_sql()} AS band, area, n FROM {rows} WHERE level = {level}) t "
+            f"GROUP BY code, category, GROUPING SETS ({MARGIN_SETS})")
 
 
 def _typed(model, values: tuple[str, ...], level: int | str = BASE) -> str:
