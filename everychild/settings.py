@@ -316,9 +316,10 @@ EVERYCHILD_ROLLUP_WORK_MEM = os.environ.get("EVERYCHILD_ROLLUP_WORK_MEM", "1GB")
 # PostgreSQL connections on which `everychild rollup rebuild` counts the children at once, each
 # a range of provinces (about the database server's cores; each holds that work_mem).
 EVERYCHILD_ROLLUP_CONNECTIONS = int(os.environ.get("EVERYCHILD_ROLLUP_CONNECTIONS", "2"))
-# At most about this many children in each range of provinces the rebuild counts at a time:
-# a part's sorts (about five rows per child) then stay within that work_mem (measured: 0.7 GB
-# for 1 M children; a sort that spills to disk took 2.4 times as long per row at 5 M).
+# At most about this many children in each range of provinces the rebuild counts at a time
+# (where the registry holds more per connection, there are more ranges than connections, which
+# take them in turn): a range's sorts then stay within that work_mem rather than spill to disk
+# (at 10 M children, two ranges of 5 M wrote 6.4 GB of temporary files; eleven, 0.1 GB).
 EVERYCHILD_ROLLUP_PART_CHILDREN = int(os.environ.get("EVERYCHILD_ROLLUP_PART_CHILDREN",
                                                      "1000000"))
 # Absolute links in e-mails (notifications) point here.
