@@ -139,6 +139,7 @@ _KEY = (("area", 2, "array_position(%(area)s::text[], u.area)"),
         ("age", 5, "c.age"),
         ("sex", 2, "array_position(%(sex)s::text[], c.sex::text)"),
         ("category", 14, "array_position(%(category)s::text[], u.category)"))
+_PLACE = sum(bits for _name, bits, _value in _KEY)  # the bit where the place's digits start
 _AREAS = ("?", "R", "U")
 
 
@@ -152,8 +153,8 @@ def _key() -> tuple[str, tuple[str, ...]]:
               for (name, bits, _value), shift in zip(_KEY, shifts, strict=False)}
     back = {name: field if name == "age" else f"(%({name})s::text[])[{field}::int]"
             for name, field in fields.items()}
-    code = f"lpad((key >> {shifts[-1]})::text, {CODE_LENGTH}, '0')"
-    return (" | ".join([*terms, f"(c.place::bigint << {shifts[-1]})"]),
+    code = f"lpad((key >> {_PLACE})::text, {CODE_LENGTH}, '0')"
+    return (" | ".join([*terms, f"(c.place::bigint << {_PLACE})"]),
             (code, back["category"], back["sex"], back["age"], back["area"]))
 
 
@@ -605,11 +606,10 @@ def sum_children(cursor, villages: str, counts: str, margins: str, ranked: dict[
 
     townships, upper = f"{villages}_levels", f"{villages}_upper"
     county = BASE - 2
-    _key_sql, back = _key()
-    place = sum(bits for _name, bits, _value in _KEY)  # the place's digits start at this bit
-    digits = 10 ** (CODE_LENGTH - PREFIX_LENGTH[Level.TOWNSHIP])
-    township = (f"((((key >> {place}) / {digits}) * {digits}) << {place}) "
-                f"| (key & {2 ** place - 1})")
+    back = _key()[1]
+    digits = 10 ** (CODE_LENGTH - PREFIX_LENGTH[Level.TOWNSHIP])  # the village's, cleared
+    township = (f"((((key >> {_PLACE}) / {digits}) * {digits}) << {_PLACE}) "
+                f"| (key & {2 ** _PLACE - 1})")
     _planned(cursor, _SORTED, f"CREATE UNLOGGED TABLE {townships} AS SELECT "  # noqa: S608
              f"{_typed(ChildCount, (*back, 'n'), level=BASE - 1)} FROM (SELECT {township} AS "
              f"key, SUM(n) AS n FROM {villages} GROUP BY 1) g", ranked)
