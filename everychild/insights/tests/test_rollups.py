@@ -172,29 +172,31 @@ def test_rebuild_on_connections_of_its_own_equals_incremental(world, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_more_parts_than_connections_take_them_in_turn(world, settings):
-    """Where the registry holds more children than a part should (one each here), the
-    provinces are cut into more parts than there are connections, which count them in turn:
+    """Where the registry holds more children than a part should (one each here), PostgreSQL
+    cuts the provinces into more parts than there are connections, which count them in turn:
     an empty Beijing, Yunnan and Shaanxi, three parts on two connections. The rows are those
-    kept from the outbox all the same."""
+    kept from the outbox all the same (elsewhere the rebuild fills the tables in place)."""
     from everychild.insights import bulk
     from everychild.places.models import Division
 
     settings.EVERYCHILD_ROLLUP_CONNECTIONS = 2
     settings.EVERYCHILD_ROLLUP_PART_CHILDREN = 1
     Division.objects.create(code="110000000000", level=1, name="北京市")
-    with connection.cursor() as cursor:  # the planner's count of the children: three
-        cursor.execute("ANALYZE registry_child")
-    assert len(bulk.parts(2)) == 3
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        with connection.cursor() as cursor:  # the planner's count of the children: three
+            cursor.execute("ANALYZE registry_child")
+        assert len(bulk.parts(2)) == 3
     incremental = snapshot()
     rebuild(TODAY)
     assert snapshot() == incremental
-    assert partitions() == [
-        ("insights_childcount_p0", "FOR VALUES FROM (MINVALUE) TO ('53')"),
-        ("insights_childcount_p1", "FOR VALUES FROM ('53') TO ('61')"),
-        ("insights_childcount_p2", "FOR VALUES FROM ('61') TO (MAXVALUE)")]
-    assert not scratch_tables()
+    if postgresql:
+        assert partitions() == [
+            ("insights_childcount_p0", "FOR VALUES FROM (MINVALUE) TO ('53')"),
+            ("insights_childcount_p1", "FOR VALUES FROM ('53') TO ('61')"),
+            ("insights_childcount_p2", "FOR VALUES FROM ('61') TO (MAXVALUE)")]
+        assert not scratch_tables()
 
 
 @pytest.mark.django_db(transaction=True)
